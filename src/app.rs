@@ -1,0 +1,235 @@
+//! The run from validated inputs to exit code: sign in, run the operation, report, and map
+//! every failure to one annotation, one summary section and its documented exit code.
+
+use std::sync::Arc;
+
+use crate::arm::{ArmClient, ArmError};
+use crate::backup::{run_backup, BackupError, BackupOutcome, JobStatus};
+use crate::config::{Config, InputError};
+use crate::deadline::Deadline;
+use crate::github::oidc::OidcClient;
+use crate::github::{self, OutputSink};
+use crate::identity::{FederatedCredential, SignInError};
+use crate::report;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every job completed (with or without warnings), or was started with `wait: false`.
+    Success = 0,
+    /// A job failed, was cancelled, or was still running at the timeout.
+    JobFailed = 1,
+    /// Bad input or configuration, including an unknown vault or item; nothing was started.
+    InvalidInput = 2,
+    /// Sign-in failed: missing OIDC variables, the GitHub token request, or Entra ID.
+    SignInFailed = 3,
+    /// Any other service error.
+    ServiceError = 4,
+}
+
+/// A failure that ends the run, with the title of its annotation and summary section.
+struct Failure {
+    exit: ExitCode,
+    title: &'static str,
+    message: String,
+}
+
+impl Failure {
+    fn input(error: &InputError) -> Self {
+        Self {
+            exit: ExitCode::InvalidInput,
+            title: "Invalid input",
+            message: error.to_string(),
+        }
+    }
+
+    fn sign_in(error: &SignInError) -> Self {
+        Self {
+            exit: ExitCode::SignInFailed,
+            title: "Authentication failed",
+            message: error.to_string(),
+        }
+    }
+
+    fn arm(error: &ArmError) -> Self {
+        match error {
+            ArmError::SignIn(sign_in) => Self::sign_in(sign_in),
+            ArmError::Deadline { .. } => Self {
+                exit: ExitCode::JobFailed,
+                title: "Timeout reached",
+                message: error.to_string(),
+            },
+            _ => Self {
+                exit: ExitCode::ServiceError,
+                title: "Azure request failed",
+                message: error.to_string(),
+            },
+        }
+    }
+
+    fn backup(error: &BackupError) -> Self {
+        match error {
+            BackupError::VaultNotFound { .. } => Self {
+                exit: ExitCode::InvalidInput,
+                title: "Vault not found",
+                message: error.to_string(),
+            },
+            BackupError::UnknownItems { .. } => Self {
+                exit: ExitCode::InvalidInput,
+                title: "Unknown item",
+                message: error.to_string(),
+            },
+            BackupError::Arm(arm) => Self::arm(arm),
+        }
+    }
+}
+
+/// The runner's files, known even when the inputs are invalid.
+pub struct RunnerFiles {
+    pub output: OutputSink,
+    pub summary: Option<std::path::PathBuf>,
+}
+
+/// Reports a failure: one error annotation and one summary section.
+fn report_failure(files: &RunnerFiles, failure: &Failure) -> ExitCode {
+    github::log().error(Some(failure.title), &failure.message);
+    append_summary(files, &report::failure_summary(failure.title, &failure.message));
+    failure.exit
+}
+
+fn append_summary(files: &RunnerFiles, markdown: &str) {
+    if let Some(path) = &files.summary {
+        if let Err(error) = github::append_summary(path, markdown) {
+            github::log().warning(Some("Job summary not written"), &error.to_string());
+        }
+    }
+}
+
+/// Reports invalid inputs found before the run could start.
+pub fn report_input_error(files: &RunnerFiles, error: &InputError) -> ExitCode {
+    report_failure(files, &Failure::input(error))
+}
+
+/// Runs the configured operation and reports it.
+pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
+    let deadline = Deadline::after(config.timeout);
+    let log = github::log();
+
+    log.group("Sign in to Azure");
+    let arm = sign_in(&config, deadline).await;
+    log.end_group();
+    let arm = match arm {
+        Ok(arm) => arm,
+        Err(failure) => return report_failure(&files, &failure),
+    };
+
+    match run_backup(&config, &arm).await {
+        Ok(outcome) => report_outcome(&config, &files, &outcome),
+        Err(error) => report_failure(&files, &Failure::backup(&error)),
+    }
+}
+
+async fn sign_in(config: &Config, deadline: Deadline) -> Result<ArmClient, Failure> {
+    let http = crate::http::build_client(config.ca_certificates.as_deref()).map_err(|error| {
+        Failure {
+            exit: ExitCode::InvalidInput,
+            title: "Invalid CA bundle",
+            message: error.to_string(),
+        }
+    })?;
+    let oidc = OidcClient::new(
+        http.clone(),
+        config.runner.id_token_request_url.as_deref(),
+        config.runner.id_token_request_token.as_ref(),
+        &config.cloud.audience,
+    )
+    .map_err(|error| Failure::sign_in(&SignInError::Oidc(error)))?;
+    let credential = Arc::new(FederatedCredential::new(
+        http.clone(),
+        oidc,
+        &config.cloud.authority_host,
+        &config.tenant_id,
+        &config.client_id,
+    ));
+    let arm = ArmClient::new(
+        http,
+        credential,
+        &config.cloud.resource_manager_endpoint,
+        &config.cloud.scope,
+        deadline,
+    );
+    arm.sign_in().await.map_err(|error| Failure::arm(&error))?;
+    Ok(arm)
+}
+
+fn report_outcome(config: &Config, files: &RunnerFiles, outcome: &BackupOutcome) -> ExitCode {
+    let log = github::log();
+    if let Err(error) = github::write_outputs(&files.output, &report::backup_outputs(outcome)) {
+        log.error(Some("Outputs not written"), &error.to_string());
+    }
+    append_summary(files, &report::backup_summary(config, outcome));
+
+    let mut exit = ExitCode::Success;
+    for item in &outcome.items {
+        let job = item.job_id.as_deref().unwrap_or("not started");
+        match (&item.error, item.status) {
+            (Some(error), _) if error.not_started && error.code != "TimeoutReached" => {
+                log.error(
+                    Some("Backup not started"),
+                    &format!("{}: {}: {}", item.item, error.code, error.message),
+                );
+                exit = ExitCode::ServiceError;
+            }
+            (_, JobStatus::Failed | JobStatus::Cancelled) => {
+                let detail = item
+                    .error
+                    .as_ref()
+                    .map(|error| format!(": {}: {}", error.code, error.message))
+                    .unwrap_or_default();
+                log.error(
+                    Some("Backup job failed"),
+                    &format!(
+                        "{}: job {job} ended {}{detail}. See the job in the Azure portal for \
+                         the full error and recommendations",
+                        item.item,
+                        item.status.as_str()
+                    ),
+                );
+                exit = exit.max_severity(ExitCode::JobFailed);
+            }
+            (_, JobStatus::InProgress) if outcome.waited => {
+                log.error(
+                    Some("Timeout reached"),
+                    &format!(
+                        "{}: job {job} was still running when the run's timeout passed; it goes \
+                         on in Azure. Raise the timeout input to wait longer",
+                        item.item
+                    ),
+                );
+                exit = exit.max_severity(ExitCode::JobFailed);
+            }
+            (_, JobStatus::CompletedWithWarnings) => log.warning(
+                Some("Backup completed with warnings"),
+                &format!("{}: job {job} completed with warnings", item.item),
+            ),
+            _ => {}
+        }
+    }
+    exit
+}
+
+impl ExitCode {
+    /// A service error outranks a failed job: it says the run itself could not do its work.
+    fn max_severity(self, other: ExitCode) -> ExitCode {
+        let rank = |code: ExitCode| match code {
+            ExitCode::Success => 0,
+            ExitCode::JobFailed => 1,
+            _ => 2,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}

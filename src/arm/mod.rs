@@ -1,0 +1,12 @@
+//! Azure Resource Manager: one client for every ARM call, long-running operations, ARM's error
+//! envelope and resource-ID parsing.
+
+mod client;
+mod error;
+mod lro;
+mod resource_id;
+
+pub use client::{ArmClient, ArmResponse};
+pub use error::ArmError;
+pub use lro::{poll_operation, retry_after, OperationOutcome};
+pub use resource_id::{protected_item_names, ProtectedItemNames};

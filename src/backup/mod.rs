@@ -1,0 +1,10 @@
+//! Backup operations on vaults. They return result values and leave writing to the runner's
+//! files and log to `report`.
+
+mod jobs;
+mod recovery_services;
+mod run;
+
+pub use jobs::{parse_service_duration, parse_service_time, JobSnapshot, JobStatus};
+pub use recovery_services::{ProtectedItem, RECOVERY_SERVICES_API_VERSION};
+pub use run::{run_backup, BackupError, BackupOutcome, ItemError, ItemResult};

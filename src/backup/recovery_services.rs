@@ -1,0 +1,248 @@
+//! Recovery Services vault calls: the vault, its protected VMs, the backup trigger and jobs.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use super::jobs::JobSnapshot;
+use crate::arm::{poll_operation, protected_item_names, ArmClient, ArmError, OperationOutcome};
+use crate::config::VaultId;
+
+/// The api-version of every Recovery Services backup call this tool builds. Current Azure CLI and
+/// Python SDK releases send it too; URLs the service hands back keep their own version.
+pub const RECOVERY_SERVICES_API_VERSION: &str = "2026-08-01";
+
+/// The filter that lists Azure VMs protected in a vault, as Microsoft's example writes it.
+const VM_ITEMS_FILTER: &str = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'";
+
+/// Pages followed at most when listing protected items, against a `nextLink` that never ends.
+const MAX_LIST_PAGES: usize = 1000;
+
+/// A protected VM as the vault lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectedItem {
+    pub id: String,
+    pub friendly_name: String,
+    pub container: String,
+    pub item: String,
+}
+
+/// Reads the vault, so a wrong name fails before anything else.
+pub(super) async fn get_vault(arm: &ArmClient, vault: &VaultId) -> Result<(), ArmError> {
+    let url = arm.url(&vault.resource_id(), RECOVERY_SERVICES_API_VERSION, &[]);
+    arm.get(&url).await.map(|_| ())
+}
+
+/// Lists the vault's protected Azure VMs, following `nextLink` as given.
+pub(super) async fn list_vm_items(
+    arm: &ArmClient,
+    vault: &VaultId,
+) -> Result<Vec<ProtectedItem>, ArmError> {
+    #[derive(Deserialize)]
+    struct Page {
+        #[serde(default)]
+        value: Vec<Value>,
+        #[serde(rename = "nextLink", default)]
+        next_link: Option<String>,
+    }
+
+    let path = format!("{}/backupProtectedItems", vault.resource_id());
+    let mut next = Some(arm.url(
+        &path,
+        RECOVERY_SERVICES_API_VERSION,
+        &[("$filter", VM_ITEMS_FILTER)],
+    ));
+    let mut items = Vec::new();
+    let mut pages = 0;
+    while let Some(url) = next.take() {
+        pages += 1;
+        if pages > MAX_LIST_PAGES {
+            return Err(ArmError::InvalidReply {
+                path,
+                detail: format!("more than {MAX_LIST_PAGES} pages of protected items"),
+            });
+        }
+        let page: Page = arm.get(&url).await?.json()?;
+        for value in page.value {
+            if let Some(item) = parse_item(&value) {
+                items.push(item);
+            } else {
+                tracing::debug!("Skipped a protected item without id or friendlyName");
+            }
+        }
+        next = page.next_link.filter(|link| !link.is_empty());
+    }
+    Ok(items)
+}
+
+fn parse_item(value: &Value) -> Option<ProtectedItem> {
+    let id = value.get("id")?.as_str()?;
+    let friendly_name = value.get("properties")?.get("friendlyName")?.as_str()?;
+    let names = protected_item_names(id)?;
+    Some(ProtectedItem {
+        id: id.to_string(),
+        friendly_name: friendly_name.to_string(),
+        container: names.container,
+        item: names.item,
+    })
+}
+
+/// What the backup trigger returned: the job it started, or how the start failed.
+pub(super) enum TriggerResult {
+    Started { job_id: String },
+    OperationFailed { code: String, message: String },
+}
+
+/// Starts an on-demand backup whose recovery point expires at `expiry`, then follows the
+/// operation to the job id. The POST is sent once; a lost reply is not repeated automatically.
+pub(super) async fn trigger_backup(
+    arm: &ArmClient,
+    vault: &VaultId,
+    item: &ProtectedItem,
+    expiry: OffsetDateTime,
+) -> Result<TriggerResult, ArmError> {
+    let path = format!(
+        "{}/backupFabrics/Azure/protectionContainers/{}/protectedItems/{}/backup",
+        vault.resource_id(),
+        encode_segment(&item.container),
+        encode_segment(&item.item)
+    );
+    let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
+    let body = json!({
+        "properties": {
+            "objectType": "IaasVMBackupRequest",
+            "recoveryPointExpiryTimeInUTC": format_expiry(expiry),
+        }
+    });
+    let accepted = arm.post(&url, &body).await?;
+    let what = format!("the backup operation of {}", item.friendly_name);
+    let outcome = poll_operation(arm, &accepted.headers, &what).await?;
+    job_from_operation(&outcome, &what)
+}
+
+fn job_from_operation(outcome: &OperationOutcome, what: &str) -> Result<TriggerResult, ArmError> {
+    if !outcome.succeeded() {
+        let (code, message) = outcome.error();
+        return Ok(TriggerResult::OperationFailed {
+            code: if code.is_empty() {
+                outcome.status.clone()
+            } else {
+                code
+            },
+            message,
+        });
+    }
+    // The job id is in `properties.jobId`; one documented reply carries the job resource
+    // itself, so its `name` is the fallback.
+    let body = outcome.body.as_ref();
+    let job_id = body
+        .and_then(|body| body.get("properties"))
+        .and_then(|properties| properties.get("jobId"))
+        .and_then(Value::as_str)
+        .or_else(|| body.and_then(|body| body.get("name")).and_then(Value::as_str))
+        .map(|id| id.rsplit('/').next().unwrap_or(id).to_string())
+        .filter(|id| !id.is_empty());
+    match job_id {
+        Some(job_id) => Ok(TriggerResult::Started { job_id }),
+        None => Err(ArmError::InvalidReply {
+            path: what.to_string(),
+            detail: "the operation succeeded but named no job (properties.jobId)".to_string(),
+        }),
+    }
+}
+
+/// Reads one backup job.
+pub(super) async fn get_job(
+    arm: &ArmClient,
+    vault: &VaultId,
+    job_id: &str,
+) -> Result<JobSnapshot, ArmError> {
+    let path = format!("{}/backupJobs/{}", vault.resource_id(), encode_segment(job_id));
+    let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
+    let response = arm.get(&url).await?;
+    let body: Value = response.json()?;
+    JobSnapshot::from_json(&body).ok_or_else(|| ArmError::InvalidReply {
+        path,
+        detail: "the job has no properties.status".to_string(),
+    })
+}
+
+/// The recovery point expiry in the form the service's documentation shows.
+fn format_expiry(expiry: OffsetDateTime) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    expiry
+        .to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
+}
+
+/// Escapes a name for one path segment. `;` stays literal, as Azure's own clients send it in
+/// container and item names.
+fn encode_segment(name: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'/')
+        .add(b'?')
+        .add(b'<')
+        .add(b'>')
+        .add(b'\\')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}');
+    percent_encoding::utf8_percent_encode(name, SEGMENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_utc_with_z() {
+        let when = time::macros::datetime!(2025-05-31 00:00:00 +02:00);
+        assert_eq!(format_expiry(when), "2025-05-30T22:00:00Z");
+    }
+
+    #[test]
+    fn segments_keep_semicolons() {
+        assert_eq!(
+            encode_segment("VM;iaasvmcontainerv2;rg;vm 1/x"),
+            "VM;iaasvmcontainerv2;rg;vm%201%2Fx"
+        );
+    }
+
+    #[test]
+    fn job_id_from_status_or_name() {
+        let outcome = OperationOutcome {
+            status: "Succeeded".into(),
+            body: Some(json!({"properties": {"jobId": "/x/backupJobs/abc"}})),
+        };
+        assert!(matches!(
+            job_from_operation(&outcome, "w").unwrap(),
+            TriggerResult::Started { job_id } if job_id == "abc"
+        ));
+        let outcome = OperationOutcome {
+            status: "Succeeded".into(),
+            body: Some(json!({"name": "def", "properties": {"status": "InProgress"}})),
+        };
+        assert!(matches!(
+            job_from_operation(&outcome, "w").unwrap(),
+            TriggerResult::Started { job_id } if job_id == "def"
+        ));
+    }
+
+    #[test]
+    fn failed_operation_keeps_error() {
+        let outcome = OperationOutcome {
+            status: "Failed".into(),
+            body: Some(json!({"status": "Failed", "error": {"code": "UserErrorBackupOperationInProgress", "message": "busy"}})),
+        };
+        assert!(matches!(
+            job_from_operation(&outcome, "w").unwrap(),
+            TriggerResult::OperationFailed { code, .. } if code == "UserErrorBackupOperationInProgress"
+        ));
+    }
+}

@@ -1,0 +1,378 @@
+//! The backup operation: resolve the requested VMs, trigger one backup after another, then poll
+//! all their jobs together until they end or the run's deadline passes.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use super::jobs::{JobSnapshot, JobStatus};
+use super::recovery_services::{self, ProtectedItem, TriggerResult};
+use crate::arm::{ArmClient, ArmError};
+use crate::config::Config;
+
+/// Least time between two progress lines for the same item, so a long job does not flood the log.
+const PROGRESS_LINE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Why an item's backup did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    pub code: String,
+    pub message: String,
+    /// True when the backup could not be started (a service error, not a failed job).
+    pub not_started: bool,
+}
+
+/// One item's result.
+#[derive(Debug, Clone)]
+pub struct ItemResult {
+    /// The VM name as the vault writes it.
+    pub item: String,
+    pub job_id: Option<String>,
+    pub status: JobStatus,
+    pub service_status: Option<String>,
+    pub start_time: Option<OffsetDateTime>,
+    pub end_time: Option<OffsetDateTime>,
+    pub duration_seconds: Option<u64>,
+    pub error: Option<ItemError>,
+}
+
+impl ItemResult {
+    fn pending(item: &ProtectedItem) -> Self {
+        Self {
+            item: item.friendly_name.clone(),
+            job_id: None,
+            status: JobStatus::InProgress,
+            service_status: None,
+            start_time: None,
+            end_time: None,
+            duration_seconds: None,
+            error: None,
+        }
+    }
+
+    fn apply(&mut self, job: JobSnapshot) {
+        self.status = job.status;
+        self.service_status = Some(job.service_status);
+        self.start_time = job.start_time;
+        self.end_time = job.end_time;
+        self.duration_seconds = job.duration_seconds;
+        if job.status == JobStatus::Failed || job.error_code.is_some() {
+            self.error = Some(ItemError {
+                code: job.error_code.unwrap_or_else(|| job.status.as_str().to_string()),
+                message: job.error_message.unwrap_or_default(),
+                not_started: false,
+            });
+        }
+    }
+
+    fn fail_to_start(&mut self, code: String, message: String) {
+        self.status = JobStatus::Failed;
+        self.error = Some(ItemError {
+            code,
+            message,
+            not_started: true,
+        });
+    }
+}
+
+/// The results of a backup run.
+#[derive(Debug, Clone)]
+pub struct BackupOutcome {
+    pub items: Vec<ItemResult>,
+    /// The run waited for the jobs (`wait: true`).
+    pub waited: bool,
+    /// The deadline passed while jobs were still running.
+    pub timed_out: bool,
+}
+
+impl BackupOutcome {
+    /// The worst status over the items (`job-status`).
+    pub fn worst_status(&self) -> JobStatus {
+        self.items
+            .iter()
+            .map(|item| item.status)
+            .max()
+            .unwrap_or(JobStatus::Completed)
+    }
+}
+
+/// The run stopped before any backup was started.
+#[derive(Debug, Clone)]
+pub enum BackupError {
+    /// The vault does not exist (or the principal cannot see it).
+    VaultNotFound { vault: String, detail: String },
+    /// Requested names that match no protected VM, or more than one.
+    UnknownItems {
+        unknown: Vec<String>,
+        ambiguous: Vec<String>,
+        available: Vec<String>,
+    },
+    Arm(ArmError),
+}
+
+impl std::fmt::Display for BackupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::VaultNotFound { vault, detail } => write!(
+                f,
+                "vault '{vault}' was not found: {detail}. Check the vault, resource-group and \
+                 subscription-id inputs"
+            ),
+            Self::UnknownItems {
+                unknown,
+                ambiguous,
+                available,
+            } => {
+                let mut parts = Vec::new();
+                if !unknown.is_empty() {
+                    parts.push(format!(
+                        "no protected VM is named {}",
+                        quoted_list(unknown)
+                    ));
+                }
+                if !ambiguous.is_empty() {
+                    parts.push(format!(
+                        "more than one protected VM is named {}",
+                        quoted_list(ambiguous)
+                    ));
+                }
+                let available = if available.is_empty() {
+                    "none: protect a VM in this vault first".to_string()
+                } else {
+                    quoted_list(available)
+                };
+                write!(
+                    f,
+                    "invalid input 'items': {}. Protected VMs in the vault: {available}. Use the \
+                     VM names as the vault lists them",
+                    parts.join("; ")
+                )
+            }
+            Self::Arm(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for BackupError {}
+
+impl From<ArmError> for BackupError {
+    fn from(error: ArmError) -> Self {
+        Self::Arm(error)
+    }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("'{name}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs the backup operation of `config` and returns each item's result.
+pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcome, BackupError> {
+    let log = crate::github::log();
+
+    log.group("Find the protected VMs");
+    let items = find_items(config, arm).await;
+    log.end_group();
+    let items = items?;
+
+    log.group("Start the backups");
+    let expiry = OffsetDateTime::now_utc() + time::Duration::days(i64::from(config.retention_days));
+    let mut results = Vec::with_capacity(items.len());
+    let mut timed_out = false;
+    for item in &items {
+        let mut result = ItemResult::pending(item);
+        if timed_out {
+            result.fail_to_start(
+                "TimeoutReached".to_string(),
+                "not started: the run's timeout was reached first".to_string(),
+            );
+            results.push(result);
+            continue;
+        }
+        match recovery_services::trigger_backup(arm, &config.vault, item, expiry).await {
+            Ok(TriggerResult::Started { job_id }) => {
+                tracing::info!("{}: backup job {job_id} started", item.friendly_name);
+                result.job_id = Some(job_id);
+            }
+            Ok(TriggerResult::OperationFailed { code, message }) => {
+                tracing::warn!("{}: the backup could not start: {code} {message}", item.friendly_name);
+                result.fail_to_start(code, message);
+            }
+            Err(ArmError::SignIn(error)) => {
+                log.end_group();
+                return Err(BackupError::Arm(ArmError::SignIn(error)));
+            }
+            Err(error) => {
+                if matches!(error, ArmError::Deadline { .. }) {
+                    timed_out = true;
+                }
+                tracing::warn!("{}: the backup could not start: {error}", item.friendly_name);
+                result.fail_to_start(error.code().to_string(), error.to_string());
+            }
+        }
+        results.push(result);
+    }
+    log.end_group();
+
+    if !config.wait {
+        // Report what is known now; the jobs go on in Azure.
+        for result in results.iter_mut().filter(|result| result.job_id.is_some()) {
+            if let Ok(job) = recovery_services::get_job(arm, &config.vault, result.job_id.as_deref().unwrap_or_default()).await {
+                result.apply(job);
+            }
+        }
+        return Ok(BackupOutcome {
+            items: results,
+            waited: false,
+            timed_out,
+        });
+    }
+
+    log.group("Wait for the backup jobs");
+    let waited = wait_for_jobs(config, arm, &mut results).await;
+    log.end_group();
+    Ok(BackupOutcome {
+        items: results,
+        waited: true,
+        timed_out: timed_out || waited.is_err(),
+    })
+}
+
+async fn find_items(config: &Config, arm: &ArmClient) -> Result<Vec<ProtectedItem>, BackupError> {
+    if let Err(error) = recovery_services::get_vault(arm, &config.vault).await {
+        return Err(match error.status() {
+            Some(404) => BackupError::VaultNotFound {
+                vault: config.vault.resource_id(),
+                detail: error.to_string(),
+            },
+            _ => BackupError::Arm(error),
+        });
+    }
+    let available = recovery_services::list_vm_items(arm, &config.vault).await?;
+    tracing::info!(
+        "The vault protects {} VM(s): {}",
+        available.len(),
+        available
+            .iter()
+            .map(|item| item.friendly_name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    resolve_items(&config.items, &available)
+}
+
+/// Matches each requested name against the vault's `friendlyName`s, ignoring case.
+fn resolve_items(
+    requested: &[String],
+    available: &[ProtectedItem],
+) -> Result<Vec<ProtectedItem>, BackupError> {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    let mut ambiguous = Vec::new();
+    for name in requested {
+        let matches: Vec<&ProtectedItem> = available
+            .iter()
+            .filter(|item| item.friendly_name.eq_ignore_ascii_case(name))
+            .collect();
+        match matches.as_slice() {
+            [item] => found.push((*item).clone()),
+            [] => unknown.push(name.clone()),
+            _ => ambiguous.push(name.clone()),
+        }
+    }
+    if unknown.is_empty() && ambiguous.is_empty() {
+        return Ok(found);
+    }
+    let mut names: Vec<String> = available
+        .iter()
+        .map(|item| item.friendly_name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    Err(BackupError::UnknownItems {
+        unknown,
+        ambiguous,
+        available: names,
+    })
+}
+
+/// Polls every started job each `poll-interval` until all have ended; `Err` when the deadline
+/// passed first. A failed poll of one job is logged and retried at the next round.
+async fn wait_for_jobs(
+    config: &Config,
+    arm: &ArmClient,
+    results: &mut [ItemResult],
+) -> Result<(), ()> {
+    let started = Instant::now();
+    let mut last_progress: Vec<Option<Instant>> = vec![None; results.len()];
+    loop {
+        for (index, result) in results.iter_mut().enumerate() {
+            let Some(job_id) = result.job_id.clone() else {
+                continue;
+            };
+            if result.status.is_terminal() {
+                continue;
+            }
+            match recovery_services::get_job(arm, &config.vault, &job_id).await {
+                Ok(job) => result.apply(job),
+                Err(error) => tracing::warn!("{}: could not read job {job_id}: {error}", result.item),
+            }
+            let due = last_progress[index]
+                .is_none_or(|last| last.elapsed() >= PROGRESS_LINE_INTERVAL);
+            if due || result.status.is_terminal() {
+                tracing::info!(
+                    "{}: job {job_id} {} after {} s",
+                    result.item,
+                    result.service_status.as_deref().unwrap_or("InProgress"),
+                    started.elapsed().as_secs()
+                );
+                last_progress[index] = Some(Instant::now());
+            }
+        }
+        let running = results
+            .iter()
+            .any(|result| result.job_id.is_some() && !result.status.is_terminal());
+        if !running {
+            return Ok(());
+        }
+        if arm.deadline().sleep(config.poll_interval).await.is_err() {
+            return Err(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &str) -> ProtectedItem {
+        ProtectedItem {
+            id: format!("/x/protectionContainers/c;{name}/protectedItems/i;{name}"),
+            friendly_name: name.to_string(),
+            container: format!("c;{name}"),
+            item: format!("i;{name}"),
+        }
+    }
+
+    #[test]
+    fn names_match_ignoring_case() {
+        let available = [item("vm-app01"), item("vm-app02")];
+        let found = resolve_items(&["VM-APP02".to_string()], &available).unwrap();
+        assert_eq!(found, vec![item("vm-app02")]);
+    }
+
+    #[test]
+    fn unknown_and_ambiguous_names_list_available() {
+        let available = [item("vm-a"), item("VM-A"), item("vm-b")];
+        let error = resolve_items(&["vm-a".to_string(), "vm-z".to_string()], &available)
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("no protected VM is named 'vm-z'"), "{text}");
+        assert!(text.contains("more than one protected VM is named 'vm-a'"), "{text}");
+        assert!(text.contains("'vm-b'"), "{text}");
+    }
+}
