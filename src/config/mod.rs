@@ -1,0 +1,111 @@
+//! Inputs and runner environment, read once into one validated, plain-data [`Config`].
+//!
+//! Nothing below this module reads the process environment: `main` passes a lookup function in,
+//! so tests can build a `Config` from a map.
+
+mod certificates;
+mod cloud;
+mod duration;
+mod inputs;
+mod items;
+mod resource;
+mod validate;
+
+pub use cloud::{parse_https_endpoint, Cloud, CloudProfile};
+pub use duration::{format_duration, parse_duration, DurationError, MAX_DURATION};
+pub use inputs::{js_trim, parse_bool_input};
+pub use resource::{VaultId, VaultIdError};
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The operation the step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Backup,
+}
+
+/// Everything the run needs, validated before any network call.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Application (client) ID of the Entra app registration, a lower-case GUID.
+    pub client_id: String,
+    /// Directory (tenant) ID: a GUID or a domain such as `contoso.onmicrosoft.com`.
+    pub tenant_id: String,
+    /// Endpoints, token scope and OIDC audience, after `environment` and the overrides.
+    pub cloud: CloudProfile,
+    /// Extra PEM bundle trusted besides the system roots (`ca-certificates`, else `SSL_CERT_FILE`).
+    pub ca_certificates: Option<PathBuf>,
+    pub operation: Operation,
+    pub vault: VaultId,
+    /// Protected VM names as given (trimmed, empty entries dropped, duplicates removed).
+    pub items: Vec<String>,
+    /// Days the on-demand recovery point is kept (1 to 9999).
+    pub retention_days: u32,
+    /// Wait for the jobs to finish (`wait`).
+    pub wait: bool,
+    /// Deadline for the whole run (`timeout`).
+    pub timeout: Duration,
+    /// Interval between job polls (`poll-interval`).
+    pub poll_interval: Duration,
+    pub runner: RunnerEnv,
+}
+
+/// The runner's own variables (not inputs).
+#[derive(Debug, Clone, Default)]
+pub struct RunnerEnv {
+    /// `GITHUB_ACTIONS=true`: write workflow commands; otherwise plain text.
+    pub in_actions: bool,
+    /// `RUNNER_DEBUG=1`.
+    pub debug: bool,
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL`, `None` when unset or empty.
+    pub id_token_request_url: Option<String>,
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, `None` when unset or empty. A secret.
+    pub id_token_request_token: Option<crate::secret::SecretString>,
+    /// `GITHUB_OUTPUT`.
+    pub output_file: Option<PathBuf>,
+    /// `GITHUB_STEP_SUMMARY`.
+    pub summary_file: Option<PathBuf>,
+    /// `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`, `GITHUB_RUN_ID`: for links in the summary.
+    pub server_url: Option<String>,
+    pub repository: Option<String>,
+    pub run_id: Option<String>,
+}
+
+/// One invalid input: its name, the value given, what is accepted and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblem {
+    pub input: String,
+    pub given: String,
+    pub accepted: String,
+    pub fix: String,
+}
+
+/// All the invalid inputs found in one pass, so a user fixes them in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub problems: Vec<InputProblem>,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(
+                f,
+                "Invalid input '{}': got '{}'; accepted: {}. {}",
+                problem.input, problem.given, problem.accepted, problem.fix
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Reads every input (`INPUT_<NAME>`) and runner variable through `lookup` and validates them.
+pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Config, InputError> {
+    inputs::read(lookup)
+}
