@@ -93,7 +93,10 @@ pub struct RunnerFiles {
 /// Reports a failure: one error annotation and one summary section.
 fn report_failure(files: &RunnerFiles, failure: &Failure) -> ExitCode {
     github::log().error(Some(failure.title), &failure.message);
-    append_summary(files, &report::failure_summary(failure.title, &failure.message));
+    append_summary(
+        files,
+        &report::failure_summary(failure.title, &failure.message),
+    );
     failure.exit
 }
 
@@ -130,13 +133,12 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
 }
 
 async fn sign_in(config: &Config, deadline: Deadline) -> Result<ArmClient, Failure> {
-    let http = crate::http::build_client(config.ca_certificates.as_deref()).map_err(|error| {
-        Failure {
+    let http =
+        crate::http::build_client(config.ca_certificates.as_deref()).map_err(|error| Failure {
             exit: ExitCode::InvalidInput,
             title: "Invalid CA bundle",
             message: error.to_string(),
-        }
-    })?;
+        })?;
     let oidc = OidcClient::new(
         http.clone(),
         config.runner.id_token_request_url.as_deref(),

@@ -14,7 +14,12 @@ sets them. `demo` starts the built-in simulator and runs a backup against it.";
 /// Runs the program and returns its exit code.
 pub fn main_entry() -> i32 {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] => run_action() as i32,
         ["demo"] => run_demo(),
         ["--version" | "-V"] => {
@@ -75,6 +80,8 @@ fn run_demo() -> i32 {
 
 #[cfg(not(feature = "simulator"))]
 fn run_demo() -> i32 {
-    eprintln!("error: this build has no simulator; build with the `simulator` feature to run the demo");
+    eprintln!(
+        "error: this build has no simulator; build with the `simulator` feature to run the demo"
+    );
     ExitCode::InvalidInput as i32
 }

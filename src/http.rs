@@ -16,7 +16,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub enum HttpSetupError {
     /// The extra CA bundle could not be read or holds no usable certificate.
-    CaBundle { path: PathBuf, detail: String },
+    CaBundle {
+        path: PathBuf,
+        detail: String,
+    },
     Build(String),
 }
 

@@ -17,13 +17,13 @@
 //! the steps above, and `sim` (feature `simulator`) is a local stand-in for GitHub, Entra and ARM.
 
 pub mod app;
+pub mod arm;
+pub mod backup;
 pub mod cli;
+pub mod config;
 pub mod deadline;
 #[cfg(feature = "simulator")]
 pub mod demo;
-pub mod arm;
-pub mod backup;
-pub mod config;
 pub mod github;
 pub mod http;
 pub mod identity;

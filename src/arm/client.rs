@@ -25,7 +25,8 @@ const FIRST_READ_BACKOFF: Duration = Duration::from_secs(1);
 const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
 /// ARM error codes on a 401 that a new token cures.
-const TOKEN_REJECTED_CODES: [&str; 2] = ["ExpiredAuthenticationToken", "InvalidAuthenticationToken"];
+const TOKEN_REJECTED_CODES: [&str; 2] =
+    ["ExpiredAuthenticationToken", "InvalidAuthenticationToken"];
 
 /// A credential that can also drop its cached token after ARM rejected it.
 #[async_trait::async_trait]
@@ -126,7 +127,11 @@ impl ArmClient {
                 "Retrying GET {} in {} s (attempt {attempt} of {MAX_READ_ATTEMPTS}): {}",
                 display_path(url),
                 wait.as_secs(),
-                result.as_ref().err().map(|failure| failure.to_string()).unwrap_or_default()
+                result
+                    .as_ref()
+                    .err()
+                    .map(|failure| failure.to_string())
+                    .unwrap_or_default()
             );
             if self.deadline.sleep(wait).await.is_err() {
                 return result.map_err(Failure::into_error);
@@ -145,7 +150,11 @@ impl ArmClient {
     }
 
     async fn token(&self) -> Result<String, ArmError> {
-        match self.credential.get_token(&[self.scope.as_str()], None).await {
+        match self
+            .credential
+            .get_token(&[self.scope.as_str()], None)
+            .await
+        {
             Ok(token) => Ok(token.token.secret().to_string()),
             Err(error) => Err(match error.downcast_ref::<SignInError>() {
                 Some(sign_in) => ArmError::SignIn(sign_in.clone()),
@@ -169,7 +178,10 @@ impl ArmClient {
             match reply {
                 Reply::Ok(response) => return Ok(response),
                 Reply::TokenRejected(error) if !refreshed => {
-                    tracing::info!("ARM rejected the access token ({}); signing in again", error.code());
+                    tracing::info!(
+                        "ARM rejected the access token ({}); signing in again",
+                        error.code()
+                    );
                     self.credential.invalidate().await;
                     refreshed = true;
                 }

@@ -82,7 +82,10 @@ impl std::fmt::Display for ArmError {
                 message,
                 request_id,
             } => {
-                write!(f, "{method} {path} failed with HTTP {status} {code}: {message}")?;
+                write!(
+                    f,
+                    "{method} {path} failed with HTTP {status} {code}: {message}"
+                )?;
                 if let Some(hint) = self.hint() {
                     write!(f, " ({hint})")?;
                 }

@@ -142,8 +142,12 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let when = time::PrimitiveDateTime::parse(value, format).ok()?.assume_utc();
-    let seconds = (when - time::OffsetDateTime::now_utc()).whole_seconds().max(0);
+    let when = time::PrimitiveDateTime::parse(value, format)
+        .ok()?
+        .assume_utc();
+    let seconds = (when - time::OffsetDateTime::now_utc())
+        .whole_seconds()
+        .max(0);
     Some(Duration::from_secs(seconds as u64))
 }
 
@@ -166,7 +170,10 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert_eq!(
-            retry_after(&headers(&[("retry-after", "60"), ("retry-after-ms", "1500")])),
+            retry_after(&headers(&[
+                ("retry-after", "60"),
+                ("retry-after-ms", "1500")
+            ])),
             Some(Duration::from_millis(1500))
         );
         assert_eq!(retry_after(&headers(&[])), None);
@@ -176,7 +183,10 @@ mod tests {
     #[test]
     fn retry_after_http_date_in_past_is_zero() {
         assert_eq!(
-            retry_after(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])),
+            retry_after(&headers(&[(
+                "retry-after",
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            )])),
             Some(Duration::ZERO)
         );
     }

@@ -139,7 +139,10 @@ fn job_from_operation(outcome: &OperationOutcome, what: &str) -> Result<TriggerR
         .and_then(|body| body.get("properties"))
         .and_then(|properties| properties.get("jobId"))
         .and_then(Value::as_str)
-        .or_else(|| body.and_then(|body| body.get("name")).and_then(Value::as_str))
+        .or_else(|| {
+            body.and_then(|body| body.get("name"))
+                .and_then(Value::as_str)
+        })
         .map(|id| id.rsplit('/').next().unwrap_or(id).to_string())
         .filter(|id| !id.is_empty());
     match job_id {
@@ -157,7 +160,11 @@ pub(super) async fn get_job(
     vault: &VaultId,
     job_id: &str,
 ) -> Result<JobSnapshot, ArmError> {
-    let path = format!("{}/backupJobs/{}", vault.resource_id(), encode_segment(job_id));
+    let path = format!(
+        "{}/backupJobs/{}",
+        vault.resource_id(),
+        encode_segment(job_id)
+    );
     let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
     let response = arm.get(&url).await?;
     let body: Value = response.json()?;
@@ -238,7 +245,9 @@ mod tests {
     fn failed_operation_keeps_error() {
         let outcome = OperationOutcome {
             status: "Failed".into(),
-            body: Some(json!({"status": "Failed", "error": {"code": "UserErrorBackupOperationInProgress", "message": "busy"}})),
+            body: Some(
+                json!({"status": "Failed", "error": {"code": "UserErrorBackupOperationInProgress", "message": "busy"}}),
+            ),
         };
         assert!(matches!(
             job_from_operation(&outcome, "w").unwrap(),

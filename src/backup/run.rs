@@ -59,7 +59,9 @@ impl ItemResult {
         self.duration_seconds = job.duration_seconds;
         if job.status == JobStatus::Failed || job.error_code.is_some() {
             self.error = Some(ItemError {
-                code: job.error_code.unwrap_or_else(|| job.status.as_str().to_string()),
+                code: job
+                    .error_code
+                    .unwrap_or_else(|| job.status.as_str().to_string()),
                 message: job.error_message.unwrap_or_default(),
                 not_started: false,
             });
@@ -101,7 +103,10 @@ impl BackupOutcome {
 #[derive(Debug, Clone)]
 pub enum BackupError {
     /// The vault does not exist (or the principal cannot see it).
-    VaultNotFound { vault: String, detail: String },
+    VaultNotFound {
+        vault: String,
+        detail: String,
+    },
     /// Requested names that match no protected VM, or more than one.
     UnknownItems {
         unknown: Vec<String>,
@@ -126,10 +131,7 @@ impl std::fmt::Display for BackupError {
             } => {
                 let mut parts = Vec::new();
                 if !unknown.is_empty() {
-                    parts.push(format!(
-                        "no protected VM is named {}",
-                        quoted_list(unknown)
-                    ));
+                    parts.push(format!("no protected VM is named {}", quoted_list(unknown)));
                 }
                 if !ambiguous.is_empty() {
                     parts.push(format!(
@@ -199,7 +201,10 @@ pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcom
                 result.job_id = Some(job_id);
             }
             Ok(TriggerResult::OperationFailed { code, message }) => {
-                tracing::warn!("{}: the backup could not start: {code} {message}", item.friendly_name);
+                tracing::warn!(
+                    "{}: the backup could not start: {code} {message}",
+                    item.friendly_name
+                );
                 result.fail_to_start(code, message);
             }
             Err(ArmError::SignIn(error)) => {
@@ -210,7 +215,10 @@ pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcom
                 if matches!(error, ArmError::Deadline { .. }) {
                     timed_out = true;
                 }
-                tracing::warn!("{}: the backup could not start: {error}", item.friendly_name);
+                tracing::warn!(
+                    "{}: the backup could not start: {error}",
+                    item.friendly_name
+                );
                 result.fail_to_start(error.code().to_string(), error.to_string());
             }
         }
@@ -221,7 +229,13 @@ pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcom
     if !config.wait {
         // Report what is known now; the jobs go on in Azure.
         for result in results.iter_mut().filter(|result| result.job_id.is_some()) {
-            if let Ok(job) = recovery_services::get_job(arm, &config.vault, result.job_id.as_deref().unwrap_or_default()).await {
+            if let Ok(job) = recovery_services::get_job(
+                arm,
+                &config.vault,
+                result.job_id.as_deref().unwrap_or_default(),
+            )
+            .await
+            {
                 result.apply(job);
             }
         }
@@ -319,10 +333,12 @@ async fn wait_for_jobs(
             }
             match recovery_services::get_job(arm, &config.vault, &job_id).await {
                 Ok(job) => result.apply(job),
-                Err(error) => tracing::warn!("{}: could not read job {job_id}: {error}", result.item),
+                Err(error) => {
+                    tracing::warn!("{}: could not read job {job_id}: {error}", result.item)
+                }
             }
-            let due = last_progress[index]
-                .is_none_or(|last| last.elapsed() >= PROGRESS_LINE_INTERVAL);
+            let due =
+                last_progress[index].is_none_or(|last| last.elapsed() >= PROGRESS_LINE_INTERVAL);
             if due || result.status.is_terminal() {
                 tracing::info!(
                     "{}: job {job_id} {} after {} s",
@@ -368,11 +384,14 @@ mod tests {
     #[test]
     fn unknown_and_ambiguous_names_list_available() {
         let available = [item("vm-a"), item("VM-A"), item("vm-b")];
-        let error = resolve_items(&["vm-a".to_string(), "vm-z".to_string()], &available)
-            .unwrap_err();
+        let error =
+            resolve_items(&["vm-a".to_string(), "vm-z".to_string()], &available).unwrap_err();
         let text = error.to_string();
         assert!(text.contains("no protected VM is named 'vm-z'"), "{text}");
-        assert!(text.contains("more than one protected VM is named 'vm-a'"), "{text}");
+        assert!(
+            text.contains("more than one protected VM is named 'vm-a'"),
+            "{text}"
+        );
         assert!(text.contains("'vm-b'"), "{text}");
     }
 }

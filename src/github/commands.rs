@@ -151,6 +151,12 @@ pub fn resume_commands(token: &str) -> String {
     format!("::{token}::\n")
 }
 
+/// Breaks every `##[` in `text`. The runner does not apply the legacy parser to a line that
+/// parsed as a command, so this is defence in depth for command data built from untrusted text.
+pub fn break_legacy_markers(text: &str) -> String {
+    text.replace(LEGACY_MARKER, BROKEN_LEGACY_MARKER)
+}
+
 /// Rewrites untrusted text so that no line of it can be parsed as a workflow command.
 ///
 /// The runner reads a step's output with .NET `ReadLine`, which ends a line at `\r\n`, `\r` or

@@ -106,7 +106,7 @@ impl Log {
             return;
         }
         if self.actions {
-            self.write_out(&commands::debug(text));
+            self.write_out(&commands::debug(&commands::break_legacy_markers(text)));
         } else {
             self.write_out(&prefix_lines("debug: ", text));
         }
@@ -144,7 +144,9 @@ impl Log {
 
     fn annotate(&self, level: AnnotationLevel, title: Option<&str>, text: &str) {
         if self.actions {
-            self.write_out(&commands::annotation(level, title, text));
+            let title = title.map(commands::break_legacy_markers);
+            let text = commands::break_legacy_markers(text);
+            self.write_out(&commands::annotation(level, title.as_deref(), &text));
             return;
         }
         let label = level.command_name();

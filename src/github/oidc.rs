@@ -218,7 +218,10 @@ pub fn token_request_url(base: &str, audience: &str) -> String {
         return base.to_string();
     }
     let separator = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{separator}audience={}", encode_uri_component(audience))
+    format!(
+        "{base}{separator}audience={}",
+        encode_uri_component(audience)
+    )
 }
 
 /// JavaScript's `encodeURIComponent`: everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is escaped.

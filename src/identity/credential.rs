@@ -112,9 +112,11 @@ impl std::fmt::Display for EntraError {
 #[derive(Debug, Clone)]
 pub enum SignInError {
     Oidc(OidcError),
-    Entra(EntraError),
+    Entra(Box<EntraError>),
     /// Entra could not be reached or its reply could not be read.
-    Unreachable { detail: String },
+    Unreachable {
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for SignInError {
@@ -238,9 +240,12 @@ impl FederatedCredential {
                 detail: describe_transport_error(&error),
             })?;
         let status = reply.status().as_u16();
-        let body = reply.text().await.map_err(|error| SignInError::Unreachable {
-            detail: describe_transport_error(&error),
-        })?;
+        let body = reply
+            .text()
+            .await
+            .map_err(|error| SignInError::Unreachable {
+                detail: describe_transport_error(&error),
+            })?;
 
         if !(200..300).contains(&status) {
             return Err(parse_error(status, &body, id_token.claims));
@@ -335,7 +340,7 @@ fn parse_error(status: u16, body: &str, presented: TokenClaims) -> SignInError {
         error_description: body.chars().take(200).collect(),
         ..Reply::default()
     });
-    SignInError::Entra(EntraError {
+    SignInError::Entra(Box::new(EntraError {
         status,
         error: reply.error,
         description: reply.error_description,
@@ -343,7 +348,7 @@ fn parse_error(status: u16, body: &str, presented: TokenClaims) -> SignInError {
         trace_id: reply.trace_id,
         correlation_id: reply.correlation_id,
         presented,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -388,8 +393,7 @@ mod tests {
 
     #[test]
     fn expires_in_accepts_number_and_text() {
-        let (_, lifetime) =
-            parse_success(r#"{"access_token":"a","expires_in":"3599"}"#).unwrap();
+        let (_, lifetime) = parse_success(r#"{"access_token":"a","expires_in":"3599"}"#).unwrap();
         assert_eq!(lifetime, Duration::from_secs(3599));
         let (_, lifetime) = parse_success(r#"{"access_token":"a","expires_in":120}"#).unwrap();
         assert_eq!(lifetime, Duration::from_secs(120));

@@ -67,8 +67,14 @@ pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
             "| {} | {} | {} | {} | {} | {} | {} |",
             html_escape(&item.item),
             html_escape(item.job_id.as_deref().unwrap_or("-")),
-            html_escape(item.service_status.as_deref().unwrap_or(item.status.as_str())),
-            item.start_time.map(format_time).unwrap_or_else(|| "-".into()),
+            html_escape(
+                item.service_status
+                    .as_deref()
+                    .unwrap_or(item.status.as_str())
+            ),
+            item.start_time
+                .map(format_time)
+                .unwrap_or_else(|| "-".into()),
             item.end_time.map(format_time).unwrap_or_else(|| "-".into()),
             item.duration_seconds
                 .map(format_seconds)
@@ -78,11 +84,11 @@ pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
     }
     text.push('\n');
     if !outcome.waited {
-        text.push_str("The step did not wait for the jobs (`wait: false`); they go on in Azure.\n\n");
-    } else if outcome.timed_out {
         text.push_str(
-            "The run's timeout was reached; jobs still running go on in Azure.\n\n",
+            "The step did not wait for the jobs (`wait: false`); they go on in Azure.\n\n",
         );
+    } else if outcome.timed_out {
+        text.push_str("The run's timeout was reached; jobs still running go on in Azure.\n\n");
     }
     let _ = writeln!(
         text,

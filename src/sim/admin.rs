@@ -1,0 +1,133 @@
+//! Test endpoints under `/_sim` on the ARM listener, without authentication: the request log of all
+//! three services, every issued token, the backup jobs, and the simulated clock (read it, or move
+//! it forward). Their own requests are not logged.
+
+use hyper::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::arm::jobs::job_state;
+use super::clock::MAX_ADVANCE_SECONDS;
+use super::format;
+use super::http::{SimRequest, SimResponse};
+use super::Simulator;
+
+/// First path segment of the admin endpoints.
+pub(crate) const PATH_PREFIX: &str = "_sim";
+
+pub(crate) fn is_admin_path(request: &SimRequest) -> bool {
+    request
+        .segments
+        .first()
+        .is_some_and(|segment| segment == PATH_PREFIX)
+}
+
+pub(crate) fn handle(simulator: &Simulator, request: &SimRequest) -> SimResponse {
+    let segments: Vec<&str> = request.segments.iter().map(String::as_str).collect();
+    match (&request.method, segments.as_slice()) {
+        (&Method::GET, [PATH_PREFIX, "requests"]) => {
+            let requests = simulator.state().requests.clone();
+            SimResponse::json(StatusCode::OK, &json!(requests))
+        }
+        (&Method::GET, [PATH_PREFIX, "tokens"]) => tokens(simulator),
+        (&Method::GET, [PATH_PREFIX, "jobs"]) => jobs(simulator),
+        (&Method::GET, [PATH_PREFIX, "clock"]) => clock(simulator),
+        (&Method::POST, [PATH_PREFIX, "clock", "advance"]) => advance_clock(simulator, request),
+        _ => SimResponse::json(
+            StatusCode::NOT_FOUND,
+            &json!({ "message": "Admin endpoints: GET /_sim/requests, /_sim/tokens, /_sim/jobs, /_sim/clock; POST /_sim/clock/advance?seconds=N." }),
+        ),
+    }
+}
+
+/// Returns the simulated time and the clock speed.
+fn clock(simulator: &Simulator) -> SimResponse {
+    SimResponse::json(
+        StatusCode::OK,
+        &json!({
+            "now": format::rfc3339(simulator.clock.now()),
+            "speed": simulator.clock.speed(),
+        }),
+    )
+}
+
+/// Moves the simulated clock forward by the `seconds` query parameter and returns the new time.
+fn advance_clock(simulator: &Simulator, request: &SimRequest) -> SimResponse {
+    let seconds = request.query_value("seconds").unwrap_or_default();
+    let Ok(seconds) = seconds.parse::<u64>() else {
+        return SimResponse::json(
+            StatusCode::BAD_REQUEST,
+            &json!({ "message": format!("seconds must be a whole number of seconds, got '{seconds}'") }),
+        );
+    };
+    if seconds > MAX_ADVANCE_SECONDS {
+        return SimResponse::json(
+            StatusCode::BAD_REQUEST,
+            &json!({ "message": format!("seconds must be at most {MAX_ADVANCE_SECONDS}, got {seconds}") }),
+        );
+    }
+    simulator.clock.advance(seconds);
+    clock(simulator)
+}
+
+/// Returns every GitHub OIDC token and ARM access token issued so far, oldest first.
+fn tokens(simulator: &Simulator) -> SimResponse {
+    let state = simulator.state();
+    let github_tokens: Vec<Value> = state
+        .id_tokens
+        .iter()
+        .map(|issued| {
+            json!({
+                "token": issued.token,
+                "jti": issued.token_id,
+                "sub": issued.subject,
+                "aud": issued.audience,
+                "issued_at": format::rfc3339(issued.issued_at),
+                "expires_at": format::rfc3339(issued.expires_at),
+            })
+        })
+        .collect();
+    let access_tokens: Vec<Value> = state
+        .access_tokens
+        .iter()
+        .map(|issued| {
+            json!({
+                "token": issued.token,
+                "client_id": issued.client_id,
+                "resource": issued.resource,
+                "issued_at": format::rfc3339(issued.issued_at),
+                "expires_at": format::rfc3339(issued.expires_at),
+            })
+        })
+        .collect();
+    SimResponse::json(
+        StatusCode::OK,
+        &json!({ "github_tokens": github_tokens, "access_tokens": access_tokens }),
+    )
+}
+
+/// Returns every backup job with its current status, oldest first.
+fn jobs(simulator: &Simulator) -> SimResponse {
+    let now = simulator.clock.now();
+    let state = simulator.state();
+    let jobs: Vec<Value> = state
+        .jobs
+        .iter()
+        .map(|job| {
+            let vault = &simulator.scenario.arm.vaults[job.vault];
+            let item = &vault.protected_items[job.item];
+            let current = job_state(job, now);
+            json!({
+                "id": job.id,
+                "vault": vault.name,
+                "resource_group": vault.resource_group,
+                "vm_name": item.vm_name,
+                "operation": "Backup",
+                "status": current.status,
+                "start_time": format::rfc3339(job.started_at),
+                "end_time": current.ended_at.map(format::rfc3339),
+                "recovery_point_expiry": job.recovery_point_expiry.map(format::rfc3339),
+            })
+        })
+        .collect();
+    SimResponse::json(StatusCode::OK, &json!(jobs))
+}

@@ -1,0 +1,136 @@
+//! Azure Resource Manager with the Recovery Services backup provider: routing, the `api-version`
+//! and bearer checks, the rate-limit and correlation headers, and the ARM error envelope on every
+//! failure.
+//!
+//! Paths are percent-decoded before matching (`%3B` is `;`), and literal segments, provider names
+//! and resource names match case-insensitively. Any `api-version` value is accepted.
+
+mod auth;
+mod backup;
+mod filter;
+mod items;
+pub(crate) mod jobs;
+mod metadata;
+mod paging;
+mod path;
+pub(crate) mod ratelimit;
+mod resources;
+mod response;
+
+use hyper::{Method, StatusCode};
+
+use self::path::Route;
+use self::ratelimit::RequestKind;
+use self::response::{add_common_headers, arm_error};
+use super::http::{SimRequest, SimResponse};
+use super::Simulator;
+
+/// Handles one ARM request.
+pub(crate) fn handle(simulator: &Simulator, request: &SimRequest) -> SimResponse {
+    let mut response = route(simulator, request);
+    add_common_headers(&mut response, request, simulator.clock.now());
+    response
+}
+
+fn route(simulator: &Simulator, request: &SimRequest) -> SimResponse {
+    let route = path::parse_route(&request.segments);
+
+    // The cloud metadata document is read before sign-in, so it needs no token.
+    if route == Some(Route::MetadataEndpoints) {
+        if let Err(response) = require_api_version(request) {
+            return response;
+        }
+        return match request.method {
+            Method::GET => metadata::endpoints(simulator),
+            _ => method_not_allowed(request),
+        };
+    }
+
+    if let Err(response) = auth::authenticate(simulator, request) {
+        return response;
+    }
+    if let Err(response) = require_api_version(request) {
+        return response;
+    }
+    let kind = RequestKind::of(&request.method);
+    let remaining = simulator
+        .state()
+        .rate_limits
+        .take(kind, simulator.clock.now());
+
+    let Some(route) = route else {
+        return not_found(request);
+    };
+    let mut response = serve(simulator, request, route).unwrap_or_else(|error| error);
+    response
+        .headers
+        .push((kind.header(), remaining.to_string()));
+    response
+}
+
+/// Serves an authenticated request for a known route.
+fn serve(
+    simulator: &Simulator,
+    request: &SimRequest,
+    route: Route,
+) -> Result<SimResponse, SimResponse> {
+    match (&request.method, route) {
+        (&Method::GET, Route::Subscriptions) => Ok(metadata::subscriptions(simulator)),
+        (&Method::GET, Route::Subscription(subscription)) => {
+            metadata::subscription(simulator, &subscription)
+        }
+        (&Method::GET, Route::Tenants) => Ok(metadata::tenants(simulator)),
+        (&Method::GET, Route::Vault(vault)) => resources::vault(simulator, &vault),
+        (&Method::GET, Route::ProtectedItems(vault)) => items::list(simulator, request, &vault),
+        (&Method::GET, Route::ProtectedItem(item)) => items::get(simulator, &item),
+        (&Method::POST, Route::TriggerBackup(item)) => backup::trigger(simulator, request, &item),
+        (&Method::GET, Route::ItemOperationStatus(item, operation)) => {
+            backup::item_operation_status(simulator, &item, &operation)
+        }
+        (&Method::GET, Route::ItemOperationResult(item, operation)) => {
+            backup::item_operation_result(simulator, &item, &operation)
+        }
+        (&Method::GET, Route::VaultOperationStatus(vault, operation)) => {
+            backup::vault_operation_status(simulator, &vault, &operation)
+        }
+        (&Method::GET, Route::Jobs(vault)) => jobs::list(simulator, request, &vault),
+        (&Method::GET, Route::Job(vault, job)) => jobs::get(simulator, &vault, &job),
+        _ => Err(method_not_allowed(request)),
+    }
+}
+
+fn require_api_version(request: &SimRequest) -> Result<(), SimResponse> {
+    match request.query_value("api-version") {
+        Some(version) if !version.trim().is_empty() => Ok(()),
+        _ => Err(arm_error(
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )),
+    }
+}
+
+// NOTE: for paths outside the simulated resources ARM would answer with provider-specific codes
+// (for example InvalidResourceType); the simulator names the path instead.
+fn not_found(request: &SimRequest) -> SimResponse {
+    arm_error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        format!(
+            "The simulator serves no resource at '{}'.",
+            request.decoded_path()
+        ),
+    )
+}
+
+fn method_not_allowed(request: &SimRequest) -> SimResponse {
+    arm_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        format!(
+            "The method '{}' is not supported on '{}'.",
+            request.method,
+            request.decoded_path()
+        ),
+    )
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the built binaries, run as separate processes, against the simulator over
+//! HTTPS on loopback. One test binary, so the dependencies are linked once.
+
+mod support;
+
+mod backup;
+mod security;
+mod signin;
+mod sim_conformance;

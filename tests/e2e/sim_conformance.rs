@@ -1,0 +1,1434 @@
+//! Conformance of the simulator with the real services: it runs in-process on loopback and its
+//! replies are compared with Microsoft's official REST examples (copied under `tests/fixtures`),
+//! with Entra's documented error bodies and with ARM's authentication and paging behaviour.
+
+use std::path::PathBuf;
+
+use azure_backup_oidc::sim::{self, JobOutcome, RunningSimulator, Scenario, SimulatorUrls};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+
+const TENANT: &str = "00000000-0000-0000-0000-000000000002";
+const CLIENT: &str = "00000000-0000-0000-0000-000000000001";
+const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000003";
+const EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+const RSV_2025: &str =
+    "specification/recoveryservicesbackup/resource-manager/Microsoft.RecoveryServices/stable/2025-02-01/examples";
+const RSV_2026: &str =
+    "specification/recoveryservicesbackup/resource-manager/Microsoft.RecoveryServices/RecoveryServicesBackup/stable/2026-07-01/examples";
+
+/// An in-process simulator, a client that trusts its CA, and its state directory.
+struct Harness {
+    simulator: RunningSimulator,
+    client: reqwest::Client,
+    state_dir: PathBuf,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
+}
+
+impl Harness {
+    async fn start(scenario: Scenario) -> Harness {
+        let state_dir =
+            std::env::temp_dir().join(format!("sim-conformance-{}", uuid::Uuid::new_v4()));
+        let simulator = sim::start(scenario, &state_dir)
+            .await
+            .expect("simulator starts");
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let ca = std::fs::read(&simulator.urls.ca_file).expect("CA file is written");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .tls_certs_only(reqwest::Certificate::from_pem_bundle(&ca).expect("CA file is PEM"))
+            .build()
+            .expect("HTTP client builds");
+        Harness {
+            simulator,
+            client,
+            state_dir,
+        }
+    }
+
+    fn urls(&self) -> &SimulatorUrls {
+        &self.simulator.urls
+    }
+
+    fn arm(&self) -> &str {
+        &self.urls().resource_manager_endpoint
+    }
+
+    fn vault_url(&self) -> String {
+        format!(
+            "{}/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-contoso",
+            self.arm()
+        )
+    }
+
+    /// Builds the item URL with `;` unescaped, as the service's own URLs write it.
+    fn item_url(&self, vm: &str) -> String {
+        format!(
+            "{}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;{vm}/protectedItems/VM;iaasvmcontainerv2;rg-app;{vm}",
+            self.vault_url()
+        )
+    }
+
+    async fn github_token_response(&self, audience: Option<&str>) -> Response {
+        let mut url = self.urls().id_token_request_url.clone();
+        if let Some(audience) = audience {
+            url.push_str("&audience=");
+            url.push_str(
+                &percent_encoding::utf8_percent_encode(
+                    audience,
+                    percent_encoding::NON_ALPHANUMERIC,
+                )
+                .to_string(),
+            );
+        }
+        self.client
+            .get(url)
+            .bearer_auth(&self.urls().id_token_request_token)
+            .send()
+            .await
+            .expect("GitHub token request is answered")
+    }
+
+    async fn github_token(&self) -> String {
+        let response = self.github_token_response(Some(EXCHANGE_AUDIENCE)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["value"].as_str().expect("token in 'value'").to_owned()
+    }
+
+    async fn token_request(&self, tenant: &str, fields: &[(&str, &str)]) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.client
+            .post(format!(
+                "{}/{tenant}/oauth2/v2.0/token",
+                self.urls().authority_host
+            ))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("Entra token request is answered")
+    }
+
+    async fn exchange(&self, assertion: &str, scope: &str) -> Response {
+        self.token_request(
+            TENANT,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", assertion),
+                ("scope", scope),
+            ],
+        )
+        .await
+    }
+
+    async fn access_token(&self) -> String {
+        let assertion = self.github_token().await;
+        let response = self
+            .exchange(&assertion, &format!("{}/.default", self.arm()))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn get(&self, url: &str, token: &str) -> Response {
+        self.client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("ARM request is answered")
+    }
+
+    async fn get_json(&self, url: &str, token: &str) -> Value {
+        let response = self.get(url, token).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {url}");
+        response.json().await.unwrap()
+    }
+
+    async fn trigger_backup(&self, vm: &str, token: &str) -> Response {
+        self.client
+            .post(format!(
+                "{}/backup?api-version=2026-07-01",
+                self.item_url(vm)
+            ))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(r#"{"properties":{"objectType":"IaasVMBackupRequest"}}"#)
+            .send()
+            .await
+            .expect("backup trigger is answered")
+    }
+
+    /// Moves the simulated clock forward through the admin endpoint.
+    async fn advance_clock(&self, seconds: u64) {
+        let response = self
+            .client
+            .post(format!(
+                "{}/clock/advance?seconds={seconds}",
+                self.urls().admin_url
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    async fn admin(&self, endpoint: &str) -> Value {
+        self.client
+            .get(format!("{}/{endpoint}", self.urls().admin_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Loads an official example file from `tests/fixtures/azure-rest-api-specs`.
+fn example(version_dir: &str, relative: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/azure-rest-api-specs")
+        .join(version_dir)
+        .join(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Collects where `actual` lacks a key of `expected` or has another JSON type. Arrays compare their
+/// first elements; a `null` in the example matches anything.
+fn shape_mismatches(expected: &Value, actual: &Value, path: &str, mismatches: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Null, _) => {}
+        (Value::Object(expected), Value::Object(actual)) => {
+            for (key, expected_value) in expected {
+                let child = format!("{path}.{key}");
+                match actual.get(key) {
+                    Some(actual_value) => {
+                        shape_mismatches(expected_value, actual_value, &child, mismatches)
+                    }
+                    None => mismatches.push(format!("{child} is missing")),
+                }
+            }
+        }
+        (Value::Array(expected), Value::Array(actual)) => {
+            match (expected.first(), actual.first()) {
+                (Some(expected_first), Some(actual_first)) => shape_mismatches(
+                    expected_first,
+                    actual_first,
+                    &format!("{path}[0]"),
+                    mismatches,
+                ),
+                (Some(_), None) => mismatches.push(format!("{path} is empty")),
+                _ => {}
+            }
+        }
+        (Value::Bool(_), Value::Bool(_))
+        | (Value::Number(_), Value::Number(_))
+        | (Value::String(_), Value::String(_)) => {}
+        _ => mismatches.push(format!(
+            "{path} is {actual}, expected the type of {expected}"
+        )),
+    }
+}
+
+fn assert_same_shape(example_name: &str, expected: &Value, actual: &Value) {
+    let mut mismatches = Vec::new();
+    shape_mismatches(expected, actual, "$", &mut mismatches);
+    assert!(
+        mismatches.is_empty(),
+        "the simulator's reply differs from {example_name}:\n{}\nreply: {actual:#}",
+        mismatches.join("\n")
+    );
+}
+
+fn header<'a>(response: &'a Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("header {name} is missing"))
+        .to_str()
+        .unwrap()
+}
+
+/// Decodes a JWT payload without checking its signature.
+fn claims(token: &str) -> Value {
+    jsonwebtoken::dangerous::insecure_decode::<Value>(token)
+        .unwrap()
+        .claims
+}
+
+async fn entra_error(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+/// Checks the fields every Entra error body has, and that the description starts with the code.
+fn assert_entra_error_body(body: &Value, code: u64) {
+    let description = body["error_description"]
+        .as_str()
+        .expect("error_description");
+    assert!(
+        description.starts_with(&format!("AADSTS{code}: ")),
+        "{description}"
+    );
+    assert_eq!(body["error_codes"], serde_json::json!([code]));
+    assert!(body["error"].is_string());
+
+    let trace_id = body["trace_id"].as_str().expect("trace_id");
+    let correlation_id = body["correlation_id"].as_str().expect("correlation_id");
+    let timestamp = body["timestamp"].as_str().expect("timestamp");
+    assert!(
+        description.contains(&format!(" Trace ID: {trace_id} ")),
+        "{description}"
+    );
+    assert!(
+        description.contains(&format!(" Correlation ID: {correlation_id} ")),
+        "{description}"
+    );
+    assert!(
+        description.ends_with(&format!(" Timestamp: {timestamp}")),
+        "{description}"
+    );
+
+    assert!(timestamp.ends_with('Z'), "{timestamp}");
+    assert_eq!(timestamp.len(), "2025-05-01 10:00:00Z".len(), "{timestamp}");
+    assert!(body["error_uri"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("error?code={code}")));
+}
+
+#[tokio::test]
+async fn ready_file_matches_urls() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let ready = std::fs::read_to_string(harness.state_dir.join(sim::READY_FILE_NAME)).unwrap();
+    let ready: SimulatorUrls = serde_json::from_str(&ready).unwrap();
+    assert_eq!(&ready, harness.urls());
+
+    let ca = std::fs::read_to_string(&ready.ca_file).unwrap();
+    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(ready.id_token_request_url.starts_with("https://127.0.0.1:"));
+    assert!(ready
+        .id_token_request_url
+        .ends_with("/idtoken?api-version=2.0"));
+    assert!(ready.authority_host.starts_with("https://127.0.0.1:"));
+    assert!(ready
+        .resource_manager_endpoint
+        .starts_with("https://127.0.0.1:"));
+    assert_eq!(
+        ready.admin_url,
+        format!("{}/_sim", ready.resource_manager_endpoint)
+    );
+    assert_eq!(ready.id_token_request_token, "gh-request-token-placeholder");
+}
+
+#[tokio::test]
+async fn github_token_claims_and_signature() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.github_token().await;
+
+    let jwks: Value = harness
+        .client
+        .get(
+            harness
+                .urls()
+                .id_token_request_url
+                .replace("/idtoken?api-version=2.0", "/.well-known/jwks"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = &jwks["keys"][0];
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
+    assert!(header.x5t.is_some());
+
+    let decoding_key = jsonwebtoken::DecodingKey::from_rsa_components(
+        key["n"].as_str().unwrap(),
+        key["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[EXCHANGE_AUDIENCE]);
+    validation.set_issuer(&["https://token.actions.githubusercontent.com"]);
+    let verified = jsonwebtoken::decode::<Value>(&token, &decoding_key, &validation)
+        .expect("signature verifies");
+    let claims = verified.claims;
+
+    assert_eq!(claims["sub"], "repo:contoso/backup-drills:environment:prod");
+    assert_eq!(claims["repository"], "contoso/backup-drills");
+    assert_eq!(claims["repository_owner"], "contoso");
+    assert_eq!(claims["ref"], "refs/heads/main");
+    assert_eq!(claims["environment"], "prod");
+    assert_eq!(claims["runner_environment"], "github-hosted");
+    assert!(claims["job_workflow_ref"]
+        .as_str()
+        .unwrap()
+        .starts_with("contoso/backup-drills/.github/workflows/"));
+    let issued_at = claims["iat"].as_i64().unwrap();
+    assert_eq!(claims["exp"].as_i64().unwrap() - issued_at, 300);
+    assert_eq!(issued_at - claims["nbf"].as_i64().unwrap(), 600);
+
+    let second = self::claims(&harness.github_token().await);
+    assert_ne!(second["jti"], claims["jti"]);
+
+    let default_audience: Value = harness
+        .github_token_response(None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        self::claims(default_audience["value"].as_str().unwrap())["aud"],
+        "https://github.com/contoso"
+    );
+
+    let discovery: Value = harness
+        .client
+        .get(harness.urls().id_token_request_url.replace(
+            "/idtoken?api-version=2.0",
+            "/.well-known/openid-configuration",
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["issuer"],
+        "https://token.actions.githubusercontent.com"
+    );
+    assert!(discovery["jwks_uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("/.well-known/jwks"));
+}
+
+#[tokio::test]
+async fn github_rejects_wrong_request_token() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let url = &harness.urls().id_token_request_url;
+
+    let missing = harness.client.get(url).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    let wrong = harness
+        .client
+        .get(url)
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["message"], "Bad credentials");
+}
+
+#[tokio::test]
+async fn entra_discovery_documents() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let authority = &harness.urls().authority_host;
+
+    let configuration: Value = harness
+        .client
+        .get(format!(
+            "{authority}/{TENANT}/v2.0/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for key in [
+        "issuer",
+        "token_endpoint",
+        "authorization_endpoint",
+        "jwks_uri",
+    ] {
+        assert!(
+            configuration[key].is_string(),
+            "{key} missing: {configuration:#}"
+        );
+    }
+    assert_eq!(
+        configuration["token_endpoint"],
+        format!("{authority}/{TENANT}/oauth2/v2.0/token")
+    );
+
+    let unknown = harness
+        .client
+        .get(format!("{authority}/00000000-0000-0000-0000-00000000dead/v2.0/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = entra_error(unknown).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error_body(&body, 90002);
+}
+
+#[tokio::test]
+async fn entra_issues_token_for_valid_assertion() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let arm = harness.arm().to_owned();
+
+    for scope in [
+        format!("{arm}/.default"),
+        format!("{arm}//.default"),
+        "https://management.azure.com/.default".to_owned(),
+        "https://management.core.windows.net//.default".to_owned(),
+    ] {
+        let assertion = harness.github_token().await;
+        let response = harness.exchange(&assertion, &scope).await;
+        assert_eq!(response.status(), StatusCode::OK, "scope {scope}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["expires_in"], 3599);
+        assert!(body["ext_expires_in"].is_number());
+        let access_token = body["access_token"].as_str().unwrap();
+
+        let tokens = harness.admin("tokens").await;
+        let issued: Vec<&str> = tokens["access_tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["token"].as_str().unwrap())
+            .collect();
+        assert!(issued.contains(&access_token));
+    }
+}
+
+#[tokio::test]
+async fn entra_subject_mismatch_700213() {
+    let mut scenario = Scenario::demo();
+    scenario.github.claims.environment = None;
+    let harness = Harness::start(scenario).await;
+
+    let assertion = harness.github_token().await;
+    let response = harness
+        .exchange(&assertion, &format!("{}/.default", harness.arm()))
+        .await;
+    let (status, body) = entra_error(response).await;
+
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_client");
+    assert_entra_error_body(&body, 700213);
+    let description = body["error_description"].as_str().unwrap();
+    assert!(description.starts_with(
+        "AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:contoso/backup-drills:ref:refs/heads/main'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion."
+    ), "{description}");
+}
+
+#[tokio::test]
+async fn entra_subject_case_mismatch_7002138() {
+    let mut scenario = Scenario::demo();
+    scenario.github.claims.sub = Some("repo:Contoso/Backup-Drills:environment:Prod".to_owned());
+    let harness = Harness::start(scenario).await;
+
+    let assertion = harness.github_token().await;
+    let response = harness
+        .exchange(&assertion, &format!("{}/.default", harness.arm()))
+        .await;
+    let (status, body) = entra_error(response).await;
+
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_client");
+    assert_entra_error_body(&body, 7002138);
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.contains("subject 'repo:Contoso/Backup-Drills:environment:Prod'"),
+        "{description}"
+    );
+    assert!(description.contains("case-insensitive"), "{description}");
+}
+
+/// One token request that must fail at a given check.
+struct EntraCase<'a> {
+    name: &'a str,
+    tenant: &'a str,
+    fields: &'a [(&'a str, &'a str)],
+    status: StatusCode,
+    code: u64,
+}
+
+#[tokio::test]
+async fn entra_error_codes_by_check() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let arm_scope = format!("{}/.default", harness.arm());
+    let arm_scope = arm_scope.as_str();
+    let assertion = harness.github_token().await;
+    let other_audience: Value = harness
+        .github_token_response(Some("api://SomethingElse"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_audience = other_audience["value"].as_str().unwrap();
+    // Change one character in the middle of the signature, so it still decodes but fails.
+    let mut tampered = assertion.clone().into_bytes();
+    let index = tampered.len() - 20;
+    tampered[index] = if tampered[index] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let tampered = tampered.as_str();
+    let assertion = assertion.as_str();
+
+    let cases = [
+        EntraCase {
+            name: "unknown tenant",
+            tenant: "00000000-0000-0000-0000-00000000dead",
+            fields: &[("grant_type", "client_credentials")],
+            status: StatusCode::BAD_REQUEST,
+            code: 90002,
+        },
+        EntraCase {
+            name: "grant type",
+            tenant: TENANT,
+            fields: &[("grant_type", "password")],
+            status: StatusCode::BAD_REQUEST,
+            code: 70003,
+        },
+        EntraCase {
+            name: "unknown client",
+            tenant: TENANT,
+            fields: &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "00000000-0000-0000-0000-0000000000ff"),
+            ],
+            status: StatusCode::BAD_REQUEST,
+            code: 700016,
+        },
+        EntraCase {
+            name: "missing assertion",
+            tenant: TENANT,
+            fields: &[("grant_type", "client_credentials"), ("client_id", CLIENT)],
+            status: StatusCode::UNAUTHORIZED,
+            code: 7000218,
+        },
+        EntraCase {
+            name: "malformed assertion",
+            tenant: TENANT,
+            fields: &[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", "not.a.jwt"),
+                ("scope", arm_scope),
+            ],
+            status: StatusCode::BAD_REQUEST,
+            code: 50027,
+        },
+        EntraCase {
+            name: "bad signature",
+            tenant: TENANT,
+            fields: &[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", tampered),
+                ("scope", arm_scope),
+            ],
+            status: StatusCode::UNAUTHORIZED,
+            code: 700027,
+        },
+        EntraCase {
+            name: "audience",
+            tenant: TENANT,
+            fields: &[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", other_audience),
+                ("scope", arm_scope),
+            ],
+            status: StatusCode::BAD_REQUEST,
+            code: 700212,
+        },
+        EntraCase {
+            name: "scope",
+            tenant: TENANT,
+            fields: &[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", assertion),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+            status: StatusCode::BAD_REQUEST,
+            code: 70011,
+        },
+    ];
+    for case in cases {
+        let (status, body) =
+            entra_error(harness.token_request(case.tenant, case.fields).await).await;
+        assert_eq!(status, case.status, "{}: {body:#}", case.name);
+        assert_entra_error_body(&body, case.code);
+    }
+}
+
+#[tokio::test]
+async fn entra_issuer_mismatch_700211() {
+    let mut scenario = Scenario::demo();
+    scenario.github.issuer = "https://token.actions.githubusercontent.com/contoso".to_owned();
+    let harness = Harness::start(scenario).await;
+
+    let assertion = harness.github_token().await;
+    let (status, body) = entra_error(
+        harness
+            .exchange(&assertion, &format!("{}/.default", harness.arm()))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error_body(&body, 700211);
+}
+
+#[tokio::test]
+async fn entra_rejects_expired_and_replayed_assertions() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let scope = format!("{}/.default", harness.arm());
+
+    let first = harness.github_token().await;
+    assert_eq!(
+        harness.exchange(&first, &scope).await.status(),
+        StatusCode::OK
+    );
+    let (status, body) = entra_error(harness.exchange(&first, &scope).await).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "replayed assertion: {body:#}"
+    );
+    assert_entra_error_body(&body, 700024);
+
+    let second = harness.github_token().await;
+    // The demo's GitHub tokens expire 300 simulated seconds after they are issued.
+    harness.advance_clock(301).await;
+    let (status, body) = entra_error(harness.exchange(&second, &scope).await).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "expired assertion: {body:#}"
+    );
+    assert_entra_error_body(&body, 700024);
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.contains("Client assertion is not within its valid time range. Current time: "),
+        "{description}"
+    );
+
+    let requests = harness.admin("requests").await;
+    let token_requests: Vec<&Value> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["service"] == "entra")
+        .collect();
+    assert_eq!(token_requests.len(), 3);
+    assert_eq!(token_requests[0]["assertion_id"], claims(&first)["jti"]);
+    assert_eq!(token_requests[1]["error_code"], "700024");
+}
+
+#[tokio::test]
+async fn arm_bearer_check() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let vault = format!("{}?api-version=2026-07-01", harness.vault_url());
+
+    let missing = harness.client.get(&vault).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    let challenge = header(&missing, "www-authenticate").to_owned();
+    assert!(
+        challenge.starts_with("Bearer authorization_uri=\""),
+        "{challenge}"
+    );
+    assert!(challenge.contains(TENANT), "{challenge}");
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "AuthenticationFailed");
+
+    let unknown = harness.get(&vault, "not-a-token").await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert!(unknown.headers().contains_key("www-authenticate"));
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+
+    let token = harness.access_token().await;
+    assert_eq!(harness.get(&vault, &token).await.status(), StatusCode::OK);
+    // The demo's access tokens expire 3599 simulated seconds after they are issued.
+    harness.advance_clock(3600).await;
+    let expired = harness.get(&vault, &token).await;
+    assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+    assert!(header(&expired, "www-authenticate").contains("error=\"invalid_token\""));
+    let body: Value = expired.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ExpiredAuthenticationToken");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("The access token expiry UTC time '"),
+        "{message}"
+    );
+    assert!(
+        message.contains("' is earlier than current UTC time '"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn arm_requires_api_version_and_sets_headers() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+
+    let missing = harness.get(&harness.vault_url(), &token).await;
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "MissingApiVersionParameter");
+
+    let response = harness
+        .client
+        .get(format!("{}?api-version=2026-07-01", harness.vault_url()))
+        .bearer_auth(&token)
+        .header(
+            "x-ms-client-request-id",
+            "11111111-2222-3333-4444-555555555555",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().contains_key("x-ms-request-id"));
+    assert!(response
+        .headers()
+        .contains_key("x-ms-correlation-request-id"));
+    assert_eq!(
+        header(&response, "x-ms-client-request-id"),
+        "11111111-2222-3333-4444-555555555555"
+    );
+    let reads: u32 = header(&response, "x-ms-ratelimit-remaining-subscription-reads")
+        .parse()
+        .unwrap();
+    assert!(reads < 250);
+
+    let trigger = harness.trigger_backup("vm-app01", &token).await;
+    assert!(trigger
+        .headers()
+        .contains_key("x-ms-ratelimit-remaining-subscription-writes"));
+}
+
+#[tokio::test]
+async fn arm_vault_and_not_found_errors() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let arm = harness.arm().to_owned();
+
+    let vault = harness
+        .get_json(
+            &format!("{}?api-version=2026-07-01", harness.vault_url()),
+            &token,
+        )
+        .await;
+    assert_eq!(vault["name"], "rsv-contoso");
+    assert_eq!(vault["type"], "Microsoft.RecoveryServices/vaults");
+    assert_eq!(vault["location"], "westeurope");
+    assert_eq!(vault["properties"]["provisioningState"], "Succeeded");
+    assert_eq!(
+        vault["id"],
+        format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-contoso")
+    );
+
+    let mixed_case = format!(
+        "{arm}/Subscriptions/{SUBSCRIPTION}/resourcegroups/RG-BACKUP/providers/microsoft.recoveryservices/Vaults/RSV-Contoso?api-version=1"
+    );
+    assert_eq!(
+        harness.get(&mixed_case, &token).await.status(),
+        StatusCode::OK
+    );
+
+    let cases = [
+        (
+            format!("{arm}/subscriptions/00000000-0000-0000-0000-0000000000ff/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-contoso?api-version=1"),
+            "SubscriptionNotFound",
+            None,
+        ),
+        (
+            format!("{arm}/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-missing/providers/Microsoft.RecoveryServices/vaults/rsv-contoso?api-version=1"),
+            "ResourceGroupNotFound",
+            None,
+        ),
+        (
+            format!("{arm}/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-missing?api-version=1"),
+            "ResourceNotFound",
+            Some("The Resource 'Microsoft.RecoveryServices/vaults/rsv-missing' under resource group 'rg-backup' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"),
+        ),
+        (
+            format!("{}?api-version=1", harness.item_url("vm-missing")),
+            "BMSUserErrorDataSourceObjectNotFound",
+            None,
+        ),
+    ];
+    for (url, code, message) in cases {
+        let response = harness.get(&url, &token).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{url}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{url}");
+        assert!(body["error"]["message"].is_string());
+        if let Some(message) = message {
+            assert_eq!(body["error"]["message"], message);
+        }
+    }
+}
+
+#[tokio::test]
+async fn protected_items_match_examples() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let list_example = example(RSV_2025, "AzureIaasVm/BackupProtectedItems_List.json");
+    let get_example = example(RSV_2025, "AzureIaasVm/Compute_ProtectedItem_Get.json");
+
+    let filter = list_example["parameters"]["$filter"].as_str().unwrap();
+    let url = format!(
+        "{}/backupProtectedItems?api-version=2026-07-01&$filter={}",
+        harness.vault_url(),
+        percent_encoding::utf8_percent_encode(filter, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let list = harness.get_json(&url, &token).await;
+    assert_same_shape(
+        "BackupProtectedItems_List.json",
+        &list_example["responses"]["200"]["body"],
+        &list,
+    );
+    let items = list["value"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_same_shape(
+        "Compute_ProtectedItem_Get.json",
+        &get_example["responses"]["200"]["body"],
+        &items[0],
+    );
+    assert_eq!(items[0]["name"], "VM;iaasvmcontainerv2;rg-app;vm-app01");
+    assert_eq!(items[0]["properties"]["friendlyName"], "vm-app01");
+    assert_eq!(
+        items[0]["properties"]["containerName"],
+        "iaasvmcontainerv2;rg-app;vm-app01"
+    );
+    assert!(items[0]["id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;vm-app01/protectedItems/VM;iaasvmcontainerv2;rg-app;vm-app01"));
+
+    let other_type = format!(
+        "{}/backupProtectedItems?api-version=1&$filter=backupManagementType%20eq%20'AzureStorage'%20and%20itemType%20eq%20'AzureFileShare'",
+        harness.vault_url()
+    );
+    let empty = harness.get_json(&other_type, &token).await;
+    assert_eq!(empty["value"], serde_json::json!([]));
+
+    let invalid = format!(
+        "{}/backupProtectedItems?api-version=1&$filter=itemType%20ne%20'VM'",
+        harness.vault_url()
+    );
+    let response = harness.get(&invalid, &token).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn protected_item_paths_with_encoded_semicolons() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let get_example = example(RSV_2025, "AzureIaasVm/Compute_ProtectedItem_Get.json");
+    let vault = harness.vault_url();
+
+    let raw = format!("{}?api-version=2026-07-01", harness.item_url("vm-app01"));
+    let encoded = format!(
+        "{vault}/backupFabrics/Azure/protectionContainers/IaasVMContainer%3Biaasvmcontainerv2%3Brg-app%3Bvm-app01/protectedItems/VM%3Biaasvmcontainerv2%3Brg-app%3Bvm-app01?api-version=2026-07-01"
+    );
+    let mixed = format!(
+        "{vault}/BACKUPFABRICS/azure/protectionContainers/iaasvmcontainer%3biaasvmcontainerv2%3bRG-APP%3bVM-APP01/PROTECTEDITEMS/vm;iaasvmcontainerv2;rg-app;vm-app01?api-version=2026-07-01"
+    );
+
+    let expected = harness.get_json(&raw, &token).await;
+    assert_same_shape(
+        "Compute_ProtectedItem_Get.json",
+        &get_example["responses"]["200"]["body"],
+        &expected,
+    );
+    for url in [&encoded, &mixed] {
+        let body = harness.get_json(url, &token).await;
+        assert_eq!(body["id"], expected["id"], "{url}");
+    }
+
+    let requests = harness.admin("requests").await;
+    let logged = requests.as_array().unwrap().iter().any(|entry| {
+        entry["path"].as_str().is_some_and(|path| {
+            path.contains(
+                "/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;vm-app01/",
+            )
+        }) && entry["query"] == "api-version=2026-07-01"
+    });
+    assert!(logged, "the request log holds decoded paths: {requests:#}");
+}
+
+#[tokio::test]
+async fn protected_items_paging_follows_next_link() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.page_size = 1;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let first = harness
+        .get_json(
+            &format!(
+                "{}/backupProtectedItems?api-version=2026-07-01&$filter=backupManagementType%20eq%20'AzureIaasVM'",
+                harness.vault_url()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(first["value"].as_array().unwrap().len(), 1);
+    let next_link = first["nextLink"]
+        .as_str()
+        .expect("a nextLink on the first page");
+    assert!(
+        next_link.starts_with(&format!("{}/", harness.arm())),
+        "{next_link}"
+    );
+    assert!(next_link.contains("api-version=2026-07-01"), "{next_link}");
+    assert!(next_link.contains("%24skipToken="), "{next_link}");
+    assert!(next_link.contains("%24filter="), "{next_link}");
+
+    let second = harness.get_json(next_link, &token).await;
+    assert_eq!(second["value"].as_array().unwrap().len(), 1);
+    assert!(second.get("nextLink").is_none());
+    assert_ne!(first["value"][0]["name"], second["value"][0]["name"]);
+
+    let bad_token = format!(
+        "{}/backupProtectedItems?api-version=1&$skipToken=unknown",
+        harness.vault_url()
+    );
+    assert_eq!(
+        harness.get(&bad_token, &token).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn backup_trigger_matches_example() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.operation_retry_after_seconds = 7;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let response = harness.trigger_backup("vm-app01", &token).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    for (version_dir, name) in [(RSV_2025, "2025-02-01"), (RSV_2026, "2026-07-01")] {
+        let example = example(version_dir, "Common/TriggerBackup_Post.json");
+        let headers = example["responses"]["202"]["headers"].as_object().unwrap();
+        for header_name in headers.keys() {
+            assert!(
+                response.headers().contains_key(header_name.as_str()),
+                "{header_name} from the {name} example is missing"
+            );
+        }
+    }
+    let item_url = harness.item_url("vm-app01");
+    let location = header(&response, "location").to_owned();
+    let async_operation = header(&response, "azure-asyncoperation").to_owned();
+    assert!(
+        location.starts_with(&format!("{item_url}/operationResults/")),
+        "{location}"
+    );
+    assert!(location.ends_with("?api-version=2016-12-01"), "{location}");
+    assert!(
+        async_operation.starts_with(&format!("{item_url}/operationsStatus/")),
+        "{async_operation}"
+    );
+    assert!(
+        async_operation.ends_with("?api-version=2016-12-01"),
+        "{async_operation}"
+    );
+    assert_eq!(header(&response, "retry-after"), "7");
+    assert_eq!(response.bytes().await.unwrap().len(), 0);
+
+    let wrong_type = harness
+        .client
+        .post(format!("{item_url}/backup?api-version=1"))
+        .bearer_auth(&token)
+        .body(r#"{"properties":{"objectType":"AzureFileShareBackupRequest"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+    let past_expiry = harness
+        .client
+        .post(format!("{item_url}/backup?api-version=1"))
+        .bearer_auth(&token)
+        .body(r#"{"properties":{"objectType":"IaasVMBackupRequest","recoveryPointExpiryTimeInUTC":"2020-01-01T00:00:00Z"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(past_expiry.status(), StatusCode::BAD_REQUEST);
+    let body: Value = past_expiry.json().await.unwrap();
+    assert!(body["error"]["code"].is_string());
+}
+
+#[tokio::test]
+async fn operation_then_job_match_examples() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.operation_duration_seconds = 60;
+    scenario.arm.vaults[0].protected_items[0]
+        .job
+        .duration_seconds = 600;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let status_example = example(RSV_2025, "AzureIaasVm/ProtectedItemOperationStatus.json");
+    let job_examples = [
+        (
+            "GetJobDetails.json 2025-02-01",
+            example(RSV_2025, "Common/GetJobDetails.json"),
+        ),
+        (
+            "GetJobDetails.json 2026-07-01",
+            example(RSV_2026, "Common/GetJobDetails.json"),
+        ),
+    ];
+
+    let trigger = harness.trigger_backup("vm-app01", &token).await;
+    let location = header(&trigger, "location").to_owned();
+    let async_operation = header(&trigger, "azure-asyncoperation").to_owned();
+    let operation_id = async_operation
+        .rsplit_once("/operationsStatus/")
+        .unwrap()
+        .1
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let results_example = example(RSV_2025, "AzureIaasVm/ProtectedItemOperationResults.json");
+    let running = harness.get(&location, &token).await;
+    assert_eq!(running.status(), StatusCode::ACCEPTED);
+    let example_headers = results_example["responses"]["202"]["headers"]
+        .as_object()
+        .unwrap();
+    for name in example_headers.keys() {
+        assert!(
+            running.headers().contains_key(name.as_str()),
+            "operationResults 202 lacks {name}"
+        );
+    }
+    assert!(results_example["responses"].get("204").is_some());
+    let in_progress = harness.get_json(&async_operation, &token).await;
+    assert_eq!(in_progress["status"], "InProgress");
+    assert_eq!(in_progress["id"], operation_id.as_str());
+    assert!(in_progress["startTime"].is_string());
+
+    harness.advance_clock(60).await;
+    let succeeded = harness.get_json(&async_operation, &token).await;
+    assert_eq!(succeeded["status"], "Succeeded");
+    assert_same_shape(
+        "ProtectedItemOperationStatus.json",
+        &status_example["responses"]["200"]["body"],
+        &succeeded,
+    );
+    let vault_level = harness
+        .get_json(
+            &format!(
+                "{}/backupOperations/{operation_id}?api-version=2026-08-01",
+                harness.vault_url()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(vault_level, succeeded);
+    let finished = harness.get(&location, &token).await;
+    assert_eq!(finished.status(), StatusCode::NO_CONTENT);
+    assert_eq!(finished.bytes().await.unwrap().len(), 0);
+
+    let job_id = succeeded["properties"]["jobId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job_url = format!(
+        "{}/backupJobs/{job_id}?api-version=2026-07-01",
+        harness.vault_url()
+    );
+    let job = harness.get_json(&job_url, &token).await;
+    assert_eq!(job["properties"]["status"], "InProgress");
+    assert!(job["properties"].get("endTime").is_none());
+    for (name, example) in &job_examples {
+        assert_same_shape(name, &example["responses"]["200"]["body"], &job);
+    }
+    assert_eq!(job["name"], job_id.as_str());
+    assert_eq!(job["properties"]["entityFriendlyName"], "vm-app01");
+
+    harness.advance_clock(600).await;
+    let completed = harness.get_json(&job_url, &token).await;
+    assert_eq!(completed["properties"]["status"], "Completed");
+    assert!(completed["properties"]["endTime"].is_string());
+    assert!(completed["properties"]["duration"]
+        .as_str()
+        .unwrap()
+        .starts_with("PT"));
+    for (name, example) in &job_examples {
+        assert_same_shape(name, &example["responses"]["200"]["body"], &completed);
+    }
+}
+
+#[tokio::test]
+async fn failed_job_has_error_details() {
+    let mut scenario = Scenario::demo();
+    let job = &mut scenario.arm.vaults[0].protected_items[0].job;
+    job.outcome = JobOutcome::Failed;
+    job.error_code = Some(400002);
+    job.error_message =
+        Some("Snapshot operation failed because the VM agent is not responding.".to_owned());
+    job.recommendations = vec![
+        "Ensure the VM agent is running.".to_owned(),
+        "Retry the backup.".to_owned(),
+    ];
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let trigger = harness.trigger_backup("vm-app01", &token).await;
+    let async_operation = header(&trigger, "azure-asyncoperation").to_owned();
+    // The demo's operations take 2 simulated seconds and its jobs 4.
+    harness.advance_clock(2).await;
+    let operation = harness.get_json(&async_operation, &token).await;
+    assert_eq!(operation["status"], "Succeeded");
+    let job_url = format!(
+        "{}/backupJobs/{}?api-version=1",
+        harness.vault_url(),
+        operation["properties"]["jobId"].as_str().unwrap()
+    );
+    harness.advance_clock(4).await;
+    let failed = harness.get_json(&job_url, &token).await;
+    assert_eq!(failed["properties"]["status"], "Failed");
+
+    let detail = &failed["properties"]["errorDetails"][0];
+    assert_eq!(detail["errorCode"], 400002);
+    assert_eq!(
+        detail["errorString"],
+        "Snapshot operation failed because the VM agent is not responding."
+    );
+    assert!(detail["errorTitle"].is_string());
+    assert_eq!(detail["recommendations"].as_array().unwrap().len(), 2);
+    assert!(failed["properties"]["extendedInfo"]["tasksList"].is_array());
+    assert!(failed["properties"]["endTime"].is_string());
+}
+
+#[tokio::test]
+async fn jobs_list_filter_and_paging() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.page_size = 1;
+    for item in &mut scenario.arm.vaults[0].protected_items {
+        item.job.outcome = JobOutcome::Never;
+    }
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let list_example = example(RSV_2025, "Common/ListJobs.json");
+    let filter_example = example(RSV_2025, "Common/ListJobsWithAllSupportedFilters.json");
+    let paged_example = example(
+        RSV_2025,
+        "Common/ListJobsWithStartTimeAndEndTimeFilters.json",
+    );
+
+    for vm in ["vm-app01", "vm-app02"] {
+        assert_eq!(
+            harness.trigger_backup(vm, &token).await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+
+    let filter = "operation eq 'Backup' and backupManagementType eq 'AzureIaasVM' and status eq 'InProgress'";
+    let encode = |text: &str| {
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let first = harness
+        .get_json(
+            &format!(
+                "{}/backupJobs?api-version=2026-07-01&$filter={}",
+                harness.vault_url(),
+                encode(filter)
+            ),
+            &token,
+        )
+        .await;
+    assert_same_shape(
+        "ListJobs.json",
+        &list_example["responses"]["200"]["body"],
+        &first,
+    );
+    assert_same_shape(
+        "ListJobsWithStartTimeAndEndTimeFilters.json",
+        &paged_example["responses"]["200"]["body"],
+        &first,
+    );
+    assert_eq!(first["value"].as_array().unwrap().len(), 1);
+    let next_link = first["nextLink"]
+        .as_str()
+        .expect("a nextLink on the first page");
+    assert!(next_link.contains("%24skiptoken="), "{next_link}");
+    let second = harness.get_json(next_link, &token).await;
+    assert_eq!(second["value"].as_array().unwrap().len(), 1);
+    assert!(second.get("nextLink").is_none());
+    let names: Vec<&Value> = [&first, &second]
+        .iter()
+        .map(|page| &page["value"][0]["properties"]["entityFriendlyName"])
+        .collect();
+    assert_eq!(
+        names,
+        [
+            &serde_json::json!("vm-app02"),
+            &serde_json::json!("vm-app01")
+        ],
+        "newest job first"
+    );
+
+    let documented_filter = filter_example["parameters"]["$filter"].as_str().unwrap();
+    let window = harness
+        .get(
+            &format!(
+                "{}/backupJobs?api-version=1&$filter={}",
+                harness.vault_url(),
+                encode(documented_filter)
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        window.status(),
+        StatusCode::OK,
+        "the documented filter parses"
+    );
+
+    let completed = harness
+        .get_json(
+            &format!(
+                "{}/backupJobs?api-version=1&$filter={}",
+                harness.vault_url(),
+                encode("status eq 'Completed'")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(completed["value"], serde_json::json!([]));
+    let unsupported = harness
+        .get(
+            &format!(
+                "{}/backupJobs?api-version=1&$filter={}",
+                harness.vault_url(),
+                encode("vaultName eq 'x'")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(unsupported.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn metadata_endpoints_and_subscriptions() {
+    let harness = Harness::start(Scenario::demo()).await;
+
+    let metadata: Value = harness
+        .client
+        .get(format!(
+            "{}/metadata/endpoints?api-version=2022-09-01",
+            harness.arm()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(metadata["name"].is_string());
+    assert_eq!(metadata["resourceManager"], format!("{}/", harness.arm()));
+    assert_eq!(
+        metadata["authentication"]["loginEndpoint"],
+        format!("{}/", harness.urls().authority_host)
+    );
+    assert!(metadata["authentication"]["audiences"]
+        .as_array()
+        .is_some_and(|list| !list.is_empty()));
+    assert!(metadata["suffixes"].is_object());
+
+    let token = harness.access_token().await;
+    let subscriptions = harness
+        .get_json(
+            &format!("{}/subscriptions?api-version=2022-12-01", harness.arm()),
+            &token,
+        )
+        .await;
+    let subscription = &subscriptions["value"][0];
+    assert_eq!(subscription["subscriptionId"], SUBSCRIPTION);
+    assert_eq!(subscription["tenantId"], TENANT);
+    assert!(subscription["displayName"].is_string());
+    assert_eq!(subscription["state"], "Enabled");
+}
+
+#[tokio::test]
+async fn admin_endpoints_report_state() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    assert_eq!(
+        harness.trigger_backup("vm-app02", &token).await.status(),
+        StatusCode::ACCEPTED
+    );
+
+    let requests = harness.admin("requests").await;
+    let services: Vec<&str> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["github", "entra", "arm"]);
+    let trigger = &requests[2];
+    assert_eq!(trigger["method"], "POST");
+    assert_eq!(trigger["status"], 202);
+    assert!(trigger["time"].is_string());
+    assert_eq!(trigger["bearer_token"], token.as_str());
+
+    let tokens = harness.admin("tokens").await;
+    assert_eq!(tokens["github_tokens"].as_array().unwrap().len(), 1);
+    assert_eq!(tokens["access_tokens"][0]["token"], token.as_str());
+
+    let clock = harness.admin("clock").await;
+    assert_eq!(clock["speed"], 1.0);
+    let before = clock["now"].as_str().unwrap().to_owned();
+    harness.advance_clock(86_400).await;
+    let after = harness.admin("clock").await;
+    assert!(after["now"].as_str().unwrap() > before.as_str());
+    let invalid = harness
+        .client
+        .post(format!(
+            "{}/clock/advance?seconds=soon",
+            harness.urls().admin_url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+
+    let jobs = harness.admin("jobs").await;
+    assert_eq!(jobs[0]["vm_name"], "vm-app02");
+    assert_eq!(
+        jobs[0]["status"], "Completed",
+        "a day later the 4-second job is done"
+    );
+}
