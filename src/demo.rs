@@ -137,7 +137,7 @@ fn print_outputs(path: &Path) {
     }
 }
 
-/// The inputs a workflow would pass for the scenario's first vault and all its VMs.
+/// Returns the inputs a workflow would pass for the scenario's first vault and all its VMs.
 fn step_inputs(scenario: &Scenario) -> Vec<(String, String)> {
     let mut inputs = vec![
         ("INPUT_CLIENT-ID".to_string(), scenario.ids.client.clone()),

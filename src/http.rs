@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Time allowed to open a TCP connection and finish the TLS handshake. Loopback and Azure front
-/// doors answer in well under a second; 10 s leaves room for a slow proxy.
+/// doors reply in well under a second, so 10 s leaves room for a slow proxy.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Time allowed for one whole request and its reply. Every call this tool makes returns a small
@@ -15,7 +15,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// The HTTP client could not be built.
 #[derive(Debug)]
 pub enum HttpSetupError {
-    /// The extra CA bundle could not be read or holds no usable certificate.
+    /// The extra CA bundle could not be read or contains no usable certificate.
     CaBundle {
         path: PathBuf,
         detail: String,

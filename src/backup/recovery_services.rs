@@ -87,7 +87,7 @@ fn parse_item(value: &Value) -> Option<ProtectedItem> {
     })
 }
 
-/// What the backup trigger returned: the job it started, or how the start failed.
+/// The result of a backup trigger: the job it started, or the error of the start.
 pub(super) enum TriggerResult {
     Started { job_id: String },
     OperationFailed { code: String, message: String },

@@ -11,10 +11,10 @@ use super::recovery_services::{self, ProtectedItem, TriggerResult};
 use crate::arm::{ArmClient, ArmError};
 use crate::config::Config;
 
-/// Least time between two progress lines for the same item, so a long job does not flood the log.
+/// Minimum time between two progress lines for the same item, so a long job does not flood the log.
 const PROGRESS_LINE_INTERVAL: Duration = Duration::from_secs(30);
 
-/// Why an item's backup did not complete.
+/// The reason an item's backup did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
     pub code: String,
@@ -89,7 +89,7 @@ pub struct BackupOutcome {
 }
 
 impl BackupOutcome {
-    /// The worst status over the items (`job-status`).
+    /// Returns the worst status over the items (`job-status`).
     pub fn worst_status(&self) -> JobStatus {
         self.items
             .iter()
@@ -340,11 +340,17 @@ async fn wait_for_jobs(
             let due =
                 last_progress[index].is_none_or(|last| last.elapsed() >= PROGRESS_LINE_INTERVAL);
             if due || result.status.is_terminal() {
+                // The job's own clock when known: polling may start after the job did.
+                let elapsed = result.duration_seconds.or_else(|| {
+                    result.start_time.map(|start| {
+                        (OffsetDateTime::now_utc() - start).whole_seconds().max(0) as u64
+                    })
+                });
                 tracing::info!(
-                    "{}: job {job_id} {} after {} s",
+                    "{}: job {job_id} {}, {} s elapsed",
                     result.item,
                     result.service_status.as_deref().unwrap_or("InProgress"),
-                    started.elapsed().as_secs()
+                    elapsed.unwrap_or_else(|| started.elapsed().as_secs())
                 );
                 last_progress[index] = Some(Instant::now());
             }

@@ -19,7 +19,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Pause before the second attempt; doubled before each later one.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Longest body excerpt quoted in an error message.
+/// Maximum length, in characters, of a body excerpt quoted in an error message.
 const BODY_EXCERPT_CHARS: usize = 200;
 
 /// The claims of a GitHub OIDC token that identify the workflow. None of them is secret.
@@ -71,7 +71,7 @@ pub struct IdToken {
 pub enum OidcError {
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` or `_TOKEN` is missing: the job lacks `id-token: write`.
     MissingVariables { missing: Vec<&'static str> },
-    /// GitHub answered with an error status that retrying will not fix.
+    /// GitHub returned an error status that retrying will not fix.
     Rejected { status: u16, body_excerpt: String },
     /// Every attempt failed with a transient error; the last cause is kept.
     Unavailable { attempts: u32, last_cause: String },
@@ -116,7 +116,7 @@ impl std::fmt::Display for OidcError {
 
 impl std::error::Error for OidcError {}
 
-/// Requests GitHub OIDC tokens for one audience; every call asks GitHub for a new token.
+/// Requests GitHub OIDC tokens for one audience. Every call requests a new token.
 #[derive(Debug, Clone)]
 pub struct OidcClient {
     http: reqwest::Client,

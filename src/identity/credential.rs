@@ -2,10 +2,10 @@
 //! (client credentials with a jwt-bearer client assertion) and caches the ARM token until it
 //! nears expiry.
 //!
-//! Why not azure_identity's `ClientAssertionCredential`: its errors carry Entra's description as
-//! text only, while a useful message here needs the AADSTS code list, the trace and correlation
-//! ids and the claims of the exact token that was presented; this type keeps all of them in a
-//! typed [`SignInError`] that callers downcast from `azure_core::Error`.
+//! This is not azure_identity's `ClientAssertionCredential`, because its errors carry Entra's
+//! description as text only. A useful message needs the AADSTS code list, the trace and
+//! correlation ids and the claims of the exact token that was presented. This type keeps them in
+//! a typed [`SignInError`] that callers downcast from `azure_core::Error`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

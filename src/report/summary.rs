@@ -38,7 +38,7 @@ fn status_heading(status: JobStatus, timed_out: bool) -> &'static str {
     }
 }
 
-/// The summary of a backup run that got as far as starting jobs.
+/// Builds the summary of a backup run that got as far as starting jobs.
 pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
     let mut text = String::new();
     let status = outcome.worst_status();
@@ -98,7 +98,7 @@ pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
     text
 }
 
-/// The summary section of a run that failed before or instead of a backup.
+/// Builds the summary section of a run that failed before or instead of a backup.
 pub fn failure_summary(title: &str, message: &str) -> String {
     format!(
         "### Azure Backup: failed\n\n**{}**\n\n{}\n\n",

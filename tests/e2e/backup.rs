@@ -268,3 +268,26 @@ fn timeout_reached_exits_one() {
     assert!(result.summary.contains("timeout"), "{}", result.summary);
     assert_eq!(sim.backup_posts(), 1);
 }
+
+#[test]
+fn outside_actions_prints_plain_outputs() {
+    let sim = Simulator::start(scenario(json!([item("vm-app01", quick_job())])));
+    let result = Step::new(&sim).unset("GITHUB_ACTIONS").run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert!(
+        result
+            .stdout
+            .lines()
+            .any(|line| line == "job-status=Completed"),
+        "{}",
+        result.stdout
+    );
+    assert!(!result.stdout.contains("::group::"), "{}", result.stdout);
+    assert!(!result.stdout.contains("::add-mask::"), "{}", result.stdout);
+    assert!(
+        result.output_file.is_empty(),
+        "outputs go to stdout outside Actions"
+    );
+    assert_no_token_leak(&sim, &result);
+}

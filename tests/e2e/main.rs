@@ -3,6 +3,7 @@
 
 mod support;
 
+mod action_yml;
 mod backup;
 mod security;
 mod signin;
