@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use crate::arm::{ArmClient, ArmError};
 use crate::backup::{run_backup, BackupError, BackupOutcome, JobStatus};
-use crate::config::{Config, InputError};
+use crate::config::{Config, InputError, Operation};
 use crate::deadline::Deadline;
+use crate::drill::report::Who;
+use crate::drill::{run_cleanup, run_drill, DrillOutcome, DrillVerdict};
 use crate::github::oidc::OidcClient;
 use crate::github::{self, OutputSink};
 use crate::identity::{FederatedCredential, SignInError};
@@ -119,20 +121,104 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
     let log = github::log();
 
     log.group("Sign in to Azure");
-    let arm = sign_in(&config, deadline).await;
+    let signed_in = sign_in(&config, deadline).await;
     log.end_group();
-    let arm = match arm {
-        Ok(arm) => arm,
+    let (arm, credential) = match signed_in {
+        Ok(signed_in) => signed_in,
         Err(failure) => return report_failure(&files, &failure),
     };
 
-    match run_backup(&config, &arm).await {
-        Ok(outcome) => report_outcome(&config, &files, &outcome),
-        Err(error) => report_failure(&files, &Failure::backup(&error)),
+    match config.operation {
+        Operation::Backup => match run_backup(&config, &arm).await {
+            Ok(outcome) => report_outcome(&config, &files, &outcome),
+            Err(error) => report_failure(&files, &Failure::backup(&error)),
+        },
+        Operation::RestoreDrill => {
+            let who = who(&config, &credential);
+            match run_drill(&config, &arm, who).await {
+                Ok(outcome) => report_drill(&config, &files, &outcome),
+                Err(error) => report_failure(&files, &Failure::backup(&error)),
+            }
+        }
+        Operation::Cleanup => {
+            let outcome = run_cleanup(&config, &arm, who(&config, &credential)).await;
+            report_drill(&config, &files, &outcome)
+        }
     }
 }
 
-async fn sign_in(config: &Config, deadline: Deadline) -> Result<ArmClient, Failure> {
+/// Describes the workflow run and the identity that signed in, for the drill report.
+fn who(config: &Config, credential: &FederatedCredential) -> Who {
+    let runner = &config.runner;
+    let claims = credential.last_claims();
+    let repository = runner
+        .repository
+        .clone()
+        .or_else(|| claims.as_ref().map(|claims| claims.repository.clone()))
+        .filter(|repository| !repository.is_empty());
+    let run_url = match (&runner.server_url, &repository, &runner.run_id) {
+        (Some(server), Some(repository), Some(run)) => Some(format!(
+            "{}/{repository}/actions/runs/{run}",
+            server.trim_end_matches('/')
+        )),
+        _ => None,
+    };
+    Who {
+        subject: claims.map(|claims| claims.sub),
+        repository,
+        run_id: runner.run_id.clone(),
+        run_attempt: runner.run_attempt.clone(),
+        run_url,
+    }
+}
+
+/// Writes the drill's report file, outputs, summary and annotation, and picks the exit code.
+fn report_drill(config: &Config, files: &RunnerFiles, outcome: &DrillOutcome) -> ExitCode {
+    let log = github::log();
+    let path = report::drill_report_path(config);
+    let written = match report::write_drill_report(&path, &outcome.report) {
+        Ok(()) => {
+            tracing::info!("Drill report written to {}", path.display());
+            Some(path.as_path())
+        }
+        Err(error) => {
+            log.error(
+                Some("Drill report not written"),
+                &format!(
+                    "cannot write {}: {error}; check report-path",
+                    path.display()
+                ),
+            );
+            None
+        }
+    };
+    if let Err(error) =
+        github::write_outputs(&files.output, &report::drill_outputs(outcome, written))
+    {
+        log.error(Some("Outputs not written"), &error.to_string());
+    }
+    append_summary(files, &report::drill_summary(outcome));
+
+    let title = if outcome.report.operation == "cleanup" {
+        "Drill clean-up failed"
+    } else {
+        "Restore drill failed"
+    };
+    if let Some(reason) = &outcome.report.failure_reason {
+        log.error(Some(title), reason);
+    }
+    match outcome.verdict {
+        DrillVerdict::Passed => ExitCode::Success,
+        DrillVerdict::Failed => ExitCode::JobFailed,
+        DrillVerdict::InvalidTarget => ExitCode::InvalidInput,
+        DrillVerdict::ServiceError => ExitCode::ServiceError,
+    }
+}
+
+async fn sign_in(
+    config: &Config,
+    deadline: Deadline,
+) -> Result<(ArmClient, Arc<FederatedCredential>), Failure> {
     let http =
         crate::http::build_client(config.ca_certificates.as_deref()).map_err(|error| Failure {
             exit: ExitCode::InvalidInput,
@@ -155,13 +241,13 @@ async fn sign_in(config: &Config, deadline: Deadline) -> Result<ArmClient, Failu
     ));
     let arm = ArmClient::new(
         http,
-        credential,
+        credential.clone(),
         &config.cloud.resource_manager_endpoint,
         &config.cloud.scope,
         deadline,
     );
     arm.sign_in().await.map_err(|error| Failure::arm(&error))?;
-    Ok(arm)
+    Ok((arm, credential))
 }
 
 fn report_outcome(config: &Config, files: &RunnerFiles, outcome: &BackupOutcome) -> ExitCode {

@@ -24,6 +24,7 @@ pub mod config;
 pub mod deadline;
 #[cfg(feature = "simulator")]
 pub mod demo;
+pub mod drill;
 pub mod github;
 pub mod http;
 pub mod identity;

@@ -14,8 +14,8 @@ use crate::deadline::Deadline;
 use crate::http::describe_transport_error;
 use crate::identity::SignInError;
 
-/// Attempts for a read (GET) that fails with a transient error. Reads change nothing, so a
-/// retry is always safe; four attempts ride out a typical ARM blip of a few seconds.
+/// Attempts for an idempotent request (GET, DELETE, a tag merge) that fails with a transient
+/// error. Repeating it is safe, and four attempts ride out a typical ARM blip of a few seconds.
 const MAX_READ_ATTEMPTS: u32 = 4;
 
 /// Backoff before the second read attempt when ARM sends no `Retry-After`; doubled each time.
@@ -113,10 +113,34 @@ impl ArmClient {
 
     /// GETs `url` (used verbatim), retrying transient failures within the deadline.
     pub async fn get(&self, url: &str) -> Result<ArmResponse, ArmError> {
+        self.send_with_retries(Method::GET, url, None).await
+    }
+
+    /// DELETEs `url`. ARM deletes are idempotent, so transient failures are retried.
+    pub async fn delete(&self, url: &str) -> Result<ArmResponse, ArmError> {
+        self.send_with_retries(Method::DELETE, url, None).await
+    }
+
+    /// PATCHes `url` with `body`; used only for idempotent merges, so transient failures are
+    /// retried.
+    pub async fn patch(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<ArmResponse, ArmError> {
+        self.send_with_retries(Method::PATCH, url, Some(body)).await
+    }
+
+    async fn send_with_retries(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<ArmResponse, ArmError> {
         let mut backoff = FIRST_READ_BACKOFF;
         let mut attempt = 1;
         loop {
-            let result = self.send(Method::GET, url, None).await;
+            let result = self.send(method.clone(), url, body).await;
             let wait = match &result {
                 Err(Failure::Transient { wait, .. }) if attempt < MAX_READ_ATTEMPTS => {
                     wait.unwrap_or(backoff)
@@ -124,7 +148,8 @@ impl ArmClient {
                 _ => return result.map_err(Failure::into_error),
             };
             tracing::warn!(
-                "Retrying GET {} in {} s (attempt {attempt} of {MAX_READ_ATTEMPTS}): {}",
+                "Retrying {} {} in {} s (attempt {attempt} of {MAX_READ_ATTEMPTS}): {}",
+                method_name(&method),
                 display_path(url),
                 wait.as_secs(),
                 result
@@ -343,6 +368,7 @@ fn method_name(method: &Method) -> &'static str {
         Method::POST => "POST",
         Method::DELETE => "DELETE",
         Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
         _ => "GET",
     }
 }

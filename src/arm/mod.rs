@@ -5,8 +5,9 @@ mod client;
 mod error;
 mod lro;
 mod resource_id;
+pub mod resources;
 
-pub use client::{ArmClient, ArmResponse};
+pub use client::{ArmClient, ArmResponse, RefreshableCredential};
 pub use error::ArmError;
 pub use lro::{poll_operation, retry_after, OperationOutcome};
 pub use resource_id::{protected_item_names, ProtectedItemNames};

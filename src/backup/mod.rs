@@ -2,9 +2,10 @@
 //! files and log to `report`.
 
 mod jobs;
-mod recovery_services;
+pub(crate) mod recovery_services;
 mod run;
 
 pub use jobs::{parse_service_duration, parse_service_time, JobSnapshot, JobStatus};
 pub use recovery_services::{ProtectedItem, RECOVERY_SERVICES_API_VERSION};
+pub(crate) use run::find_items_in_vault;
 pub use run::{run_backup, BackupError, BackupOutcome, ItemError, ItemResult};

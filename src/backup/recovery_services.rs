@@ -25,16 +25,30 @@ pub struct ProtectedItem {
     pub friendly_name: String,
     pub container: String,
     pub item: String,
+    /// The protected VM's resource ID (`sourceResourceId`, else `virtualMachineId`).
+    pub source_resource_id: Option<String>,
 }
 
-/// Reads the vault, so a wrong name fails before anything else.
-pub(super) async fn get_vault(arm: &ArmClient, vault: &VaultId) -> Result<(), ArmError> {
+impl ProtectedItem {
+    /// Returns the item's path below the vault, for recovery point and trigger URLs.
+    pub fn path(&self, vault: &VaultId) -> String {
+        format!(
+            "{}/backupFabrics/Azure/protectionContainers/{}/protectedItems/{}",
+            vault.resource_id(),
+            encode_segment(&self.container),
+            encode_segment(&self.item)
+        )
+    }
+}
+
+/// Reads the vault, so a wrong name fails before anything else, and returns its resource body.
+pub(crate) async fn get_vault(arm: &ArmClient, vault: &VaultId) -> Result<Value, ArmError> {
     let url = arm.url(&vault.resource_id(), RECOVERY_SERVICES_API_VERSION, &[]);
-    arm.get(&url).await.map(|_| ())
+    arm.get(&url).await?.json()
 }
 
 /// Lists the vault's protected Azure VMs, following `nextLink` as given.
-pub(super) async fn list_vm_items(
+pub(crate) async fn list_vm_items(
     arm: &ArmClient,
     vault: &VaultId,
 ) -> Result<Vec<ProtectedItem>, ArmError> {
@@ -77,18 +91,24 @@ pub(super) async fn list_vm_items(
 
 fn parse_item(value: &Value) -> Option<ProtectedItem> {
     let id = value.get("id")?.as_str()?;
-    let friendly_name = value.get("properties")?.get("friendlyName")?.as_str()?;
+    let properties = value.get("properties")?;
+    let friendly_name = properties.get("friendlyName")?.as_str()?;
     let names = protected_item_names(id)?;
+    let source_resource_id = ["sourceResourceId", "virtualMachineId"]
+        .iter()
+        .find_map(|key| properties.get(*key).and_then(Value::as_str))
+        .map(str::to_string);
     Some(ProtectedItem {
         id: id.to_string(),
         friendly_name: friendly_name.to_string(),
         container: names.container,
         item: names.item,
+        source_resource_id,
     })
 }
 
 /// The result of a backup trigger: the job it started, or the error of the start.
-pub(super) enum TriggerResult {
+pub(crate) enum TriggerResult {
     Started { job_id: String },
     OperationFailed { code: String, message: String },
 }
@@ -101,23 +121,32 @@ pub(super) async fn trigger_backup(
     item: &ProtectedItem,
     expiry: OffsetDateTime,
 ) -> Result<TriggerResult, ArmError> {
-    let path = format!(
-        "{}/backupFabrics/Azure/protectionContainers/{}/protectedItems/{}/backup",
-        vault.resource_id(),
-        encode_segment(&item.container),
-        encode_segment(&item.item)
+    let url = arm.url(
+        &format!("{}/backup", item.path(vault)),
+        RECOVERY_SERVICES_API_VERSION,
+        &[],
     );
-    let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
     let body = json!({
         "properties": {
             "objectType": "IaasVMBackupRequest",
             "recoveryPointExpiryTimeInUTC": format_expiry(expiry),
         }
     });
-    let accepted = arm.post(&url, &body).await?;
     let what = format!("the backup operation of {}", item.friendly_name);
-    let outcome = poll_operation(arm, &accepted.headers, &what).await?;
-    job_from_operation(&outcome, &what)
+    start_job(arm, &url, &body, &what).await
+}
+
+/// POSTs a request that starts a job (backup or restore) once, follows its operation, and
+/// returns the job id from the operation's result.
+pub(crate) async fn start_job(
+    arm: &ArmClient,
+    url: &str,
+    body: &Value,
+    what: &str,
+) -> Result<TriggerResult, ArmError> {
+    let accepted = arm.post(url, body).await?;
+    let outcome = poll_operation(arm, &accepted.headers, what).await?;
+    job_from_operation(&outcome, what)
 }
 
 fn job_from_operation(outcome: &OperationOutcome, what: &str) -> Result<TriggerResult, ArmError> {
@@ -155,7 +184,7 @@ fn job_from_operation(outcome: &OperationOutcome, what: &str) -> Result<TriggerR
 }
 
 /// Reads one backup job.
-pub(super) async fn get_job(
+pub(crate) async fn get_job(
     arm: &ArmClient,
     vault: &VaultId,
     job_id: &str,
@@ -186,7 +215,7 @@ fn format_expiry(expiry: OffsetDateTime) -> String {
 
 /// Escapes a name for one path segment. `;` stays literal, as Azure's own clients send it in
 /// container and item names.
-fn encode_segment(name: &str) -> String {
+pub(crate) fn encode_segment(name: &str) -> String {
     const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
         .add(b' ')
         .add(b'"')

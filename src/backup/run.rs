@@ -256,16 +256,38 @@ pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcom
     })
 }
 
-async fn find_items(config: &Config, arm: &ArmClient) -> Result<Vec<ProtectedItem>, BackupError> {
-    if let Err(error) = recovery_services::get_vault(arm, &config.vault).await {
-        return Err(match error.status() {
-            Some(404) => BackupError::VaultNotFound {
-                vault: config.vault.resource_id(),
-                detail: error.to_string(),
-            },
-            _ => BackupError::Arm(error),
-        });
-    }
+/// Checks the vault exists and resolves `items` against its protected VMs.
+pub(crate) async fn find_items(
+    config: &Config,
+    arm: &ArmClient,
+) -> Result<Vec<ProtectedItem>, BackupError> {
+    find_items_in_vault(config, arm)
+        .await
+        .map(|(_, items)| items)
+}
+
+/// Like [`find_items`], and also returns the vault's location.
+pub(crate) async fn find_items_in_vault(
+    config: &Config,
+    arm: &ArmClient,
+) -> Result<(String, Vec<ProtectedItem>), BackupError> {
+    let vault = match recovery_services::get_vault(arm, &config.vault).await {
+        Ok(vault) => vault,
+        Err(error) => {
+            return Err(match error.status() {
+                Some(404) => BackupError::VaultNotFound {
+                    vault: config.vault.resource_id(),
+                    detail: error.to_string(),
+                },
+                _ => BackupError::Arm(error),
+            })
+        }
+    };
+    let location = vault
+        .get("location")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let available = recovery_services::list_vm_items(arm, &config.vault).await?;
     tracing::info!(
         "The vault protects {} VM(s): {}",
@@ -276,11 +298,11 @@ async fn find_items(config: &Config, arm: &ArmClient) -> Result<Vec<ProtectedIte
             .collect::<Vec<_>>()
             .join(", ")
     );
-    resolve_items(&config.items, &available)
+    resolve_items(&config.items, &available).map(|items| (location, items))
 }
 
 /// Matches each requested name against the vault's `friendlyName`s, ignoring case.
-fn resolve_items(
+pub(crate) fn resolve_items(
     requested: &[String],
     available: &[ProtectedItem],
 ) -> Result<Vec<ProtectedItem>, BackupError> {
@@ -377,6 +399,7 @@ mod tests {
             friendly_name: name.to_string(),
             container: format!("c;{name}"),
             item: format!("i;{name}"),
+            source_resource_id: None,
         }
     }
 

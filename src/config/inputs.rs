@@ -13,7 +13,7 @@ use crate::secret::SecretString;
 const INPUT_PREFIX: &str = "INPUT_";
 
 /// Every input the action reads, as action.yml names it.
-const INPUT_NAMES: [&str; 16] = [
+const INPUT_NAMES: [&str; 25] = [
     "client-id",
     "tenant-id",
     "subscription-id",
@@ -30,6 +30,15 @@ const INPUT_NAMES: [&str; 16] = [
     "wait",
     "timeout",
     "poll-interval",
+    "recovery-point",
+    "max-recovery-point-age",
+    "target-resource-group",
+    "staging-storage-account",
+    "max-restore-duration",
+    "cleanup",
+    "validate-only",
+    "report-path",
+    "restored-resource-ids",
 ];
 
 /// The boolean spellings the toolkit's `getBooleanInput` accepts (YAML 1.2 core schema).
@@ -108,6 +117,23 @@ pub(super) struct RawInputs {
     pub(super) timeout: Option<String>,
     #[serde(rename = "poll-interval")]
     pub(super) poll_interval: Option<String>,
+    #[serde(rename = "recovery-point")]
+    pub(super) recovery_point: Option<String>,
+    #[serde(rename = "max-recovery-point-age")]
+    pub(super) max_recovery_point_age: Option<String>,
+    #[serde(rename = "target-resource-group")]
+    pub(super) target_resource_group: Option<String>,
+    #[serde(rename = "staging-storage-account")]
+    pub(super) staging_storage_account: Option<String>,
+    #[serde(rename = "max-restore-duration")]
+    pub(super) max_restore_duration: Option<String>,
+    pub(super) cleanup: Option<String>,
+    #[serde(rename = "validate-only")]
+    pub(super) validate_only: Option<String>,
+    #[serde(rename = "report-path")]
+    pub(super) report_path: Option<String>,
+    #[serde(rename = "restored-resource-ids")]
+    pub(super) restored_resource_ids: Option<String>,
 }
 
 impl RawInputs {
@@ -136,6 +162,15 @@ impl RawInputs {
             wait: supplied(self.wait),
             timeout: supplied(self.timeout),
             poll_interval: supplied(self.poll_interval),
+            recovery_point: supplied(self.recovery_point),
+            max_recovery_point_age: supplied(self.max_recovery_point_age),
+            target_resource_group: supplied(self.target_resource_group),
+            staging_storage_account: supplied(self.staging_storage_account),
+            max_restore_duration: supplied(self.max_restore_duration),
+            cleanup: supplied(self.cleanup),
+            validate_only: supplied(self.validate_only),
+            report_path: supplied(self.report_path),
+            restored_resource_ids: supplied(self.restored_resource_ids),
         }
     }
 }
@@ -176,6 +211,8 @@ fn read_runner_env(lookup: &dyn Fn(&str) -> Option<String>) -> RunnerEnv {
         server_url: value("GITHUB_SERVER_URL"),
         repository: value("GITHUB_REPOSITORY"),
         run_id: value("GITHUB_RUN_ID"),
+        run_attempt: value("GITHUB_RUN_ATTEMPT"),
+        temp_dir: value("RUNNER_TEMP").map(PathBuf::from),
     }
 }
 
@@ -256,6 +293,15 @@ mod tests {
             ("wait", raw.wait),
             ("timeout", raw.timeout),
             ("poll-interval", raw.poll_interval),
+            ("recovery-point", raw.recovery_point),
+            ("max-recovery-point-age", raw.max_recovery_point_age),
+            ("target-resource-group", raw.target_resource_group),
+            ("staging-storage-account", raw.staging_storage_account),
+            ("max-restore-duration", raw.max_restore_duration),
+            ("cleanup", raw.cleanup),
+            ("validate-only", raw.validate_only),
+            ("report-path", raw.report_path),
+            ("restored-resource-ids", raw.restored_resource_ids),
         ];
         assert_eq!(fields.len(), INPUT_NAMES.len());
         for (name, value) in fields {

@@ -5,6 +5,7 @@
 
 mod certificates;
 mod cloud;
+mod drill;
 mod duration;
 mod inputs;
 mod items;
@@ -12,6 +13,7 @@ mod resource;
 mod validate;
 
 pub use cloud::{parse_https_endpoint, Cloud, CloudProfile};
+pub use drill::{CleanupPolicy, DrillSettings, RecoveryPointChoice, ResourceId, DELETABLE_TYPE};
 pub use duration::{format_duration, parse_duration, DurationError, MAX_DURATION};
 pub use inputs::{js_trim, parse_bool_input};
 pub use resource::{VaultId, VaultIdError};
@@ -23,6 +25,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Backup,
+    /// Restore a recovery point into an isolated resource group, check it, and clean up.
+    RestoreDrill,
+    /// Delete the resources a previous drill left (`restored-resource-ids`).
+    Cleanup,
 }
 
 /// Everything the run needs, validated before any network call.
@@ -48,6 +54,12 @@ pub struct Config {
     pub timeout: Duration,
     /// Interval between job polls (`poll-interval`).
     pub poll_interval: Duration,
+    /// Settings of `operation: restore-drill`.
+    pub drill: Option<DrillSettings>,
+    /// Resource IDs to delete with `operation: cleanup`.
+    pub cleanup_resource_ids: Vec<String>,
+    /// Where the JSON report is written (`report-path`, else under `RUNNER_TEMP`).
+    pub report_path: Option<PathBuf>,
     pub runner: RunnerEnv,
 }
 
@@ -70,6 +82,10 @@ pub struct RunnerEnv {
     pub server_url: Option<String>,
     pub repository: Option<String>,
     pub run_id: Option<String>,
+    /// `GITHUB_RUN_ATTEMPT`.
+    pub run_attempt: Option<String>,
+    /// `RUNNER_TEMP`: the default folder of the drill report.
+    pub temp_dir: Option<PathBuf>,
 }
 
 /// One invalid input: its name, the value given, what is accepted and how to fix it.

@@ -32,10 +32,10 @@ const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Collects problems while each input is checked.
 #[derive(Default)]
-struct Problems(Vec<InputProblem>);
+pub(super) struct Problems(Vec<InputProblem>);
 
 impl Problems {
-    fn add(&mut self, input: &str, given: &str, accepted: &str, fix: impl Into<String>) {
+    pub(super) fn add(&mut self, input: &str, given: &str, accepted: &str, fix: impl Into<String>) {
         self.0.push(InputProblem {
             input: input.to_string(),
             given: given.to_string(),
@@ -45,13 +45,18 @@ impl Problems {
     }
 
     /// Records that a required input was not supplied.
-    fn missing(&mut self, input: &str, accepted: &str, fix: &str) {
+    pub(super) fn missing(&mut self, input: &str, accepted: &str, fix: &str) {
         self.add(
             input,
             "",
             accepted,
             format!("Input required and not supplied: {input}. {fix}"),
         );
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -67,7 +72,7 @@ const ENVIRONMENT_ACCEPTED: &str =
     "AzureCloud, AzureUSGovernment or AzureChinaCloud (any letter case)";
 const ENDPOINT_ACCEPTED: &str = "an https:// URL without a query, fragment, user name or password";
 const CA_ACCEPTED: &str = "the path of a readable PEM file with at least one certificate";
-const OPERATION_ACCEPTED: &str = "backup";
+const OPERATION_ACCEPTED: &str = "backup, restore-drill or cleanup";
 const RETENTION_ACCEPTED: &str = "a whole number of days from 1 to 9999";
 const TIMEOUT_ACCEPTED: &str = "a duration from 1s to 120h, such as 5h30m, 90m or 45s";
 const POLL_INTERVAL_ACCEPTED: &str = "a duration from 1s up to the timeout, such as 30s or 1m";
@@ -88,7 +93,25 @@ pub(super) fn validate(
     let ca_certificates =
         read_ca_certificates(raw.ca_certificates.as_deref(), lookup, &mut problems);
     let operation = read_operation(raw.operation.as_deref(), &mut problems);
-    let items = read_items(raw.items.as_deref(), &mut problems);
+    let items = match (operation, raw.items.as_deref()) {
+        // Clean-up works from resource IDs; it needs no item.
+        (Some(Operation::Cleanup), None) => Some(Vec::new()),
+        (operation, given) => {
+            let items = read_items(given, &mut problems);
+            if let (Some(Operation::RestoreDrill), Some(list)) = (operation, &items) {
+                if list.len() != 1 {
+                    problems.add(
+                        "items",
+                        given.unwrap_or_default(),
+                        "exactly one protected VM name for restore-drill",
+                        "Run one drill step per VM, for example with a matrix.",
+                    );
+                }
+            }
+            items
+        }
+    };
+    let drill_inputs = super::drill::read(&raw, operation, vault.as_ref(), &mut problems);
     let retention_days = read_retention_days(raw.retention_days.as_deref(), &mut problems);
     let wait = read_wait(raw.wait.as_deref(), &mut problems);
     let (timeout, poll_interval) = read_timing(
@@ -109,6 +132,7 @@ pub(super) fn validate(
         Some(wait),
         Some(timeout),
         Some(poll_interval),
+        Some(drill_inputs),
     ) = (
         client_id,
         tenant_id,
@@ -121,6 +145,7 @@ pub(super) fn validate(
         wait,
         timeout,
         poll_interval,
+        drill_inputs,
     )
     else {
         debug_assert!(
@@ -149,6 +174,9 @@ pub(super) fn validate(
         wait,
         timeout,
         poll_interval,
+        drill: drill_inputs.drill,
+        cleanup_resource_ids: drill_inputs.cleanup_resource_ids,
+        report_path: drill_inputs.report_path,
         runner,
     })
 }
@@ -465,16 +493,19 @@ fn read_operation(given: Option<&str>, problems: &mut Problems) -> Option<Operat
     let Some(given) = given else {
         return Some(Operation::Backup);
     };
-    if given == "backup" {
-        Some(Operation::Backup)
-    } else {
-        problems.add(
-            "operation",
-            given,
-            OPERATION_ACCEPTED,
-            "Only `backup` is supported so far, written in lower case.",
-        );
-        None
+    match given {
+        "backup" => Some(Operation::Backup),
+        "restore-drill" => Some(Operation::RestoreDrill),
+        "cleanup" => Some(Operation::Cleanup),
+        _ => {
+            problems.add(
+                "operation",
+                given,
+                OPERATION_ACCEPTED,
+                "Use one of the accepted operations, written in lower case.",
+            );
+            None
+        }
     }
 }
 
@@ -1029,14 +1060,65 @@ mod tests {
     }
 
     #[test]
-    fn operation_backup_only() {
+    fn operation_known_names_only() {
         let config = read_pairs(&with(&[("INPUT_OPERATION", "backup")])).unwrap();
         assert_eq!(config.operation, Operation::Backup);
         for bad in ["Backup", "restore", "BACKUP"] {
             let problem = only_problem(&with(&[("INPUT_OPERATION", bad)]));
             assert_eq!(problem.input, "operation");
-            assert_eq!(problem.accepted, "backup");
+            assert_eq!(problem.accepted, OPERATION_ACCEPTED);
         }
+    }
+
+    #[test]
+    fn restore_drill_needs_target_and_one_item() {
+        let error = read_pairs(&with(&[
+            ("INPUT_OPERATION", "restore-drill"),
+            ("INPUT_ITEMS", "vm1,vm2"),
+        ]))
+        .unwrap_err();
+        let inputs: Vec<&str> = error.problems.iter().map(|p| p.input.as_str()).collect();
+        assert!(inputs.contains(&"items"), "{inputs:?}");
+        assert!(inputs.contains(&"target-resource-group"), "{inputs:?}");
+        assert!(inputs.contains(&"staging-storage-account"), "{inputs:?}");
+    }
+
+    #[test]
+    fn restore_drill_settings_are_read() {
+        let config = read_pairs(&with(&[
+            ("INPUT_OPERATION", "restore-drill"),
+            ("INPUT_TARGET-RESOURCE-GROUP", "rg-drill"),
+            ("INPUT_STAGING-STORAGE-ACCOUNT", "stdrill01"),
+            ("INPUT_MAX-RECOVERY-POINT-AGE", "26h"),
+            ("INPUT_CLEANUP", "on-success"),
+        ]))
+        .unwrap();
+        let drill = config.drill.expect("drill settings");
+        assert_eq!(drill.target_resource_group, "rg-drill");
+        assert_eq!(drill.staging_storage_account.name, "stdrill01");
+        assert_eq!(
+            drill.max_recovery_point_age,
+            Some(Duration::from_secs(26 * 3600))
+        );
+        assert_eq!(drill.cleanup, crate::config::CleanupPolicy::OnSuccess);
+        assert!(!drill.validate_only);
+    }
+
+    #[test]
+    fn cleanup_needs_disk_ids_only() {
+        let id = "/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/rg-drill/providers/Microsoft.Compute/disks/d1";
+        let config = read_pairs(&with(&[
+            ("INPUT_OPERATION", "cleanup"),
+            ("INPUT_RESTORED-RESOURCE-IDS", &format!("[\"{id}\"]")),
+        ]))
+        .unwrap();
+        assert_eq!(config.cleanup_resource_ids, [id]);
+        let vm = id.replace("disks/d1", "virtualMachines/vm1");
+        let problem = only_problem(&with(&[
+            ("INPUT_OPERATION", "cleanup"),
+            ("INPUT_RESTORED-RESOURCE-IDS", &format!("[\"{vm}\"]")),
+        ]));
+        assert_eq!(problem.input, "restored-resource-ids");
     }
 
     #[test]

@@ -145,6 +145,7 @@ pub struct FederatedCredential {
     client_id: String,
     cache: tokio::sync::Mutex<Option<CachedToken>>,
     exchanges: AtomicU32,
+    last_claims: std::sync::Mutex<Option<TokenClaims>>,
 }
 
 impl std::fmt::Debug for FederatedCredential {
@@ -172,12 +173,21 @@ impl FederatedCredential {
             client_id: client_id.to_string(),
             cache: tokio::sync::Mutex::new(None),
             exchanges: AtomicU32::new(0),
+            last_claims: std::sync::Mutex::new(None),
         }
     }
 
     /// Forgets the cached token, so the next request signs in again (after ARM rejected it).
     pub async fn invalidate(&self) {
         *self.cache.lock().await = None;
+    }
+
+    /// Returns the claims of the last GitHub token presented to Entra, for the drill report.
+    pub fn last_claims(&self) -> Option<TokenClaims> {
+        self.last_claims
+            .lock()
+            .ok()
+            .and_then(|claims| claims.clone())
     }
 
     /// Number of Entra exchanges so far.
@@ -222,6 +232,9 @@ impl FederatedCredential {
         // old one fails with AADSTS700024 in long jobs.
         let id_token = self.oidc.request_token().await.map_err(SignInError::Oidc)?;
         self.exchanges.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut last) = self.last_claims.lock() {
+            *last = Some(id_token.claims.clone());
+        }
 
         let form = [
             ("grant_type", "client_credentials"),

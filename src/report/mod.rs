@@ -1,9 +1,11 @@
 //! Turns results into what the runner shows: step outputs, the Markdown job summary and the
 //! annotation of a failure.
 
+mod drill;
 mod outputs;
 mod summary;
 
+pub use drill::{drill_outputs, drill_report_path, drill_summary, write_drill_report};
 pub use outputs::{backup_outputs, JOBS_OUTPUT_KEYS};
 pub use summary::{backup_summary, failure_summary, html_escape};
 
