@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::arm::{ArmClient, ArmError};
-use crate::backup::{run_backup, BackupError, BackupOutcome, JobStatus};
+use crate::backup::{run_backup_into, BackupError, BackupOutcome, JobStatus};
 use crate::config::{Config, InputError, Operation};
 use crate::deadline::Deadline;
 use crate::drill::report::Who;
@@ -129,10 +129,7 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
     };
 
     match config.operation {
-        Operation::Backup => match run_backup(&config, &arm).await {
-            Ok(outcome) => report_outcome(&config, &files, &outcome),
-            Err(error) => report_failure(&files, &Failure::backup(&error)),
-        },
+        Operation::Backup => run_backup_until_cancelled(&config, &arm, &files).await,
         Operation::RestoreDrill => {
             let who = who(&config, &credential);
             match run_drill(&config, &arm, who).await {
@@ -143,6 +140,71 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
         Operation::Cleanup => {
             let outcome = run_cleanup(&config, &arm, who(&config, &credential)).await;
             report_drill(&config, &files, &outcome)
+        }
+    }
+}
+
+/// Runs the backup, or stops it at the runner's first cancellation signal and reports the jobs
+/// started so far with their last known status. Jobs are not cancelled in Azure.
+async fn run_backup_until_cancelled(
+    config: &Config,
+    arm: &ArmClient,
+    files: &RunnerFiles,
+) -> ExitCode {
+    let mut results = Vec::new();
+    let finished = tokio::select! {
+        progress = run_backup_into(config, arm, &mut results) => Ok(progress),
+        signal = crate::signals::cancellation() => Err(signal),
+    };
+    match finished {
+        Ok(Ok(progress)) => {
+            let outcome = BackupOutcome {
+                items: results,
+                waited: progress.waited,
+                timed_out: progress.timed_out,
+                cancelled: false,
+            };
+            report_outcome(config, files, &outcome)
+        }
+        Ok(Err(error)) => report_failure(files, &Failure::backup(&error)),
+        Err(signal) => {
+            let log = github::log();
+            // The run may have stopped inside a group.
+            log.end_group();
+            let outcome = BackupOutcome {
+                items: results,
+                waited: config.wait,
+                timed_out: false,
+                cancelled: true,
+            };
+            if let Err(error) =
+                github::write_outputs(&files.output, &report::backup_outputs(&outcome))
+            {
+                log.error(Some("Outputs not written"), &error.to_string());
+            }
+            append_summary(files, &report::backup_summary(config, &outcome));
+            let started: Vec<String> = outcome
+                .items
+                .iter()
+                .filter_map(|item| {
+                    item.job_id
+                        .as_ref()
+                        .map(|job| format!("{} (job {job})", item.item))
+                })
+                .collect();
+            log.error(
+                Some("Cancelled"),
+                &format!(
+                    "The runner cancelled the step ({signal}). Backups already started go on in \
+                     Azure: {}.",
+                    if started.is_empty() {
+                        "none".to_string()
+                    } else {
+                        started.join(", ")
+                    }
+                ),
+            );
+            ExitCode::JobFailed
         }
     }
 }

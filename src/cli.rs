@@ -6,10 +6,18 @@ use std::path::PathBuf;
 use crate::app::{self, ExitCode, RunnerFiles};
 use crate::github::OutputSink;
 
-const USAGE: &str = "usage: azure-backup-oidc [demo]
+const USAGE: &str = "usage: azure-backup-oidc [demo | --help | --version]
 
-Without arguments, runs the GitHub Action: inputs come from INPUT_* variables, as the runner
-sets them. `demo` starts the built-in simulator and runs a backup against it.";
+Without arguments, runs the GitHub Action as a workflow step: each input comes from a variable
+named INPUT_ and the input's name in upper case with hyphens kept, such as INPUT_CLIENT-ID for
+client-id. A shell cannot export such names; use env, for example:
+
+  env 'INPUT_CLIENT-ID=...' 'INPUT_TENANT-ID=...' ... azure-backup-oidc
+
+`demo` starts the built-in simulator and runs a backup against it; no Azure account is needed.
+
+Exit codes: 0 success, 1 a job or drill failed or was still running at the timeout, 2 invalid
+input or configuration, 3 sign-in failed, 4 another Azure service error.";
 
 /// Runs the program and returns its exit code.
 pub fn main_entry() -> i32 {
@@ -26,7 +34,7 @@ pub fn main_entry() -> i32 {
             println!("azure-backup-oidc {}", env!("CARGO_PKG_VERSION"));
             0
         }
-        ["--help" | "-h"] => {
+        ["--help" | "-h" | "help"] => {
             println!("{USAGE}");
             0
         }

@@ -30,5 +30,6 @@ pub mod http;
 pub mod identity;
 pub mod report;
 pub mod secret;
+pub mod signals;
 #[cfg(feature = "simulator")]
 pub mod sim;

@@ -8,4 +8,6 @@ mod run;
 pub use jobs::{parse_service_duration, parse_service_time, JobSnapshot, JobStatus};
 pub use recovery_services::{ProtectedItem, RECOVERY_SERVICES_API_VERSION};
 pub(crate) use run::find_items_in_vault;
-pub use run::{run_backup, BackupError, BackupOutcome, ItemError, ItemResult};
+pub use run::{
+    run_backup, run_backup_into, BackupError, BackupOutcome, BackupProgress, ItemError, ItemResult,
+};

@@ -86,6 +86,8 @@ pub struct BackupOutcome {
     pub waited: bool,
     /// The deadline passed while jobs were still running.
     pub timed_out: bool,
+    /// The runner cancelled the step (SIGINT or SIGTERM) before the run ended.
+    pub cancelled: bool,
 }
 
 impl BackupOutcome {
@@ -121,8 +123,8 @@ impl std::fmt::Display for BackupError {
         match self {
             Self::VaultNotFound { vault, detail } => write!(
                 f,
-                "vault '{vault}' was not found: {detail}. Check the vault, resource-group and \
-                 subscription-id inputs"
+                "Vault '{vault}' was not found ({detail}). Check the vault, resource-group and \
+                 subscription-id inputs."
             ),
             Self::UnknownItems {
                 unknown,
@@ -146,8 +148,8 @@ impl std::fmt::Display for BackupError {
                 };
                 write!(
                     f,
-                    "invalid input 'items': {}. Protected VMs in the vault: {available}. Use the \
-                     VM names as the vault lists them",
+                    "Invalid input 'items': {}. Protected VMs in the vault: {available}. Use the \
+                     VM names as the vault lists them.",
                     parts.join("; ")
                 )
             }
@@ -174,6 +176,30 @@ fn quoted_list(names: &[String]) -> String {
 
 /// Runs the backup operation of `config` and returns each item's result.
 pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcome, BackupError> {
+    let mut results = Vec::new();
+    let progress = run_backup_into(config, arm, &mut results).await?;
+    Ok(BackupOutcome {
+        items: results,
+        waited: progress.waited,
+        timed_out: progress.timed_out,
+        cancelled: false,
+    })
+}
+
+/// How far a backup run got, beside the item results.
+#[derive(Debug, Clone, Copy)]
+pub struct BackupProgress {
+    pub waited: bool,
+    pub timed_out: bool,
+}
+
+/// Runs the backup operation, keeping each item's result in `results` as it goes, so a caller
+/// that stops the run (on a cancellation signal) can still report what was started.
+pub async fn run_backup_into(
+    config: &Config,
+    arm: &ArmClient,
+    results: &mut Vec<ItemResult>,
+) -> Result<BackupProgress, BackupError> {
     let log = crate::github::log();
 
     log.group("Find the protected VMs");
@@ -183,16 +209,18 @@ pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcom
 
     log.group("Start the backups");
     let expiry = OffsetDateTime::now_utc() + time::Duration::days(i64::from(config.retention_days));
-    let mut results = Vec::with_capacity(items.len());
     let mut timed_out = false;
     for item in &items {
-        let mut result = ItemResult::pending(item);
+        // The result is recorded before the POST, so an interrupted run still reports it.
+        results.push(ItemResult::pending(item));
+        let Some(result) = results.last_mut() else {
+            continue;
+        };
         if timed_out {
             result.fail_to_start(
                 "TimeoutReached".to_string(),
                 "not started: the run's timeout was reached first".to_string(),
             );
-            results.push(result);
             continue;
         }
         match recovery_services::trigger_backup(arm, &config.vault, item, expiry).await {
@@ -222,35 +250,29 @@ pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcom
                 result.fail_to_start(error.code().to_string(), error.to_string());
             }
         }
-        results.push(result);
     }
     log.end_group();
 
     if !config.wait {
         // Report what is known now; the jobs go on in Azure.
-        for result in results.iter_mut().filter(|result| result.job_id.is_some()) {
-            if let Ok(job) = recovery_services::get_job(
-                arm,
-                &config.vault,
-                result.job_id.as_deref().unwrap_or_default(),
-            )
-            .await
-            {
+        for result in results.iter_mut() {
+            let Some(job_id) = result.job_id.clone() else {
+                continue;
+            };
+            if let Ok(job) = recovery_services::get_job(arm, &config.vault, &job_id).await {
                 result.apply(job);
             }
         }
-        return Ok(BackupOutcome {
-            items: results,
+        return Ok(BackupProgress {
             waited: false,
             timed_out,
         });
     }
 
     log.group("Wait for the backup jobs");
-    let waited = wait_for_jobs(config, arm, &mut results).await;
+    let waited = wait_for_jobs(config, arm, results).await;
     log.end_group();
-    Ok(BackupOutcome {
-        items: results,
+    Ok(BackupProgress {
         waited: true,
         timed_out: timed_out || waited.is_err(),
     })
@@ -277,7 +299,10 @@ pub(crate) async fn find_items_in_vault(
             return Err(match error.status() {
                 Some(404) => BackupError::VaultNotFound {
                     vault: config.vault.resource_id(),
-                    detail: error.to_string(),
+                    detail: match &error {
+                        ArmError::Service { code, message, .. } => format!("{code}: {message}"),
+                        other => other.to_string(),
+                    },
                 },
                 _ => BackupError::Arm(error),
             })

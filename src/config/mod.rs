@@ -109,11 +109,22 @@ impl std::fmt::Display for InputError {
             if index > 0 {
                 writeln!(f)?;
             }
-            write!(
-                f,
-                "Invalid input '{}': got '{}'; accepted: {}. {}",
-                problem.input, problem.given, problem.accepted, problem.fix
-            )?;
+            if problem.given.is_empty() {
+                write!(
+                    f,
+                    "Missing input '{}' (variable INPUT_{}); accepted: {}. {}",
+                    problem.input,
+                    problem.input.to_ascii_uppercase(),
+                    problem.accepted,
+                    problem.fix
+                )?;
+            } else {
+                write!(
+                    f,
+                    "Invalid input '{}': got '{}'; accepted: {}. {}",
+                    problem.input, problem.given, problem.accepted, problem.fix
+                )?;
+            }
         }
         Ok(())
     }

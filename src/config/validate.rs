@@ -46,12 +46,7 @@ impl Problems {
 
     /// Records that a required input was not supplied.
     pub(super) fn missing(&mut self, input: &str, accepted: &str, fix: &str) {
-        self.add(
-            input,
-            "",
-            accepted,
-            format!("Input required and not supplied: {input}. {fix}"),
-        );
+        self.add(input, "", accepted, format!("The input is required. {fix}"));
     }
 
     #[cfg(test)]
@@ -774,9 +769,7 @@ mod tests {
         let inputs = problem_inputs(&[]);
         assert_eq!(inputs, ["client-id", "tenant-id", "vault", "items"]);
         let error = read_pairs(&[]).unwrap_err();
-        assert!(error.problems[0]
-            .fix
-            .starts_with("Input required and not supplied: client-id."));
+        assert!(error.problems[0].fix.starts_with("The input is required."));
     }
 
     #[test]

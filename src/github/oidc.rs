@@ -84,10 +84,10 @@ impl std::fmt::Display for OidcError {
         match self {
             Self::MissingVariables { missing } => write!(
                 f,
-                "the runner did not provide {} so no GitHub OIDC token can be requested. Add \
+                "The runner did not provide {}, so no GitHub OIDC token can be requested. Add \
                  `permissions: id-token: write` to the job (or workflow). Pull requests from \
                  forks and Dependabot runs never get an OIDC token: run this step on push, \
-                 schedule or workflow_dispatch events instead",
+                 schedule or workflow_dispatch events instead.",
                 missing.join(" and ")
             ),
             Self::Rejected {

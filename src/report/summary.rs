@@ -27,11 +27,12 @@ pub fn html_escape(text: &str) -> String {
     escaped
 }
 
-fn status_heading(status: JobStatus, timed_out: bool) -> &'static str {
+fn status_heading(status: JobStatus, timed_out: bool, cancelled: bool) -> &'static str {
     match status {
         JobStatus::Completed => "completed",
         JobStatus::CompletedWithWarnings => "completed with warnings",
         JobStatus::InProgress if timed_out => "still running at the timeout",
+        JobStatus::InProgress if cancelled => "cancelled by the runner",
         JobStatus::InProgress => "started",
         JobStatus::Cancelled => "cancelled",
         JobStatus::Failed => "failed",
@@ -45,7 +46,7 @@ pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
     let _ = writeln!(
         text,
         "### Azure Backup: {}\n",
-        status_heading(status, outcome.timed_out)
+        status_heading(status, outcome.timed_out, outcome.cancelled)
     );
     let _ = writeln!(
         text,
@@ -83,7 +84,11 @@ pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
         );
     }
     text.push('\n');
-    if !outcome.waited {
+    if outcome.cancelled {
+        text.push_str(
+            "The runner cancelled the step; jobs already started go on in Azure, with the last status shown.\n\n",
+        );
+    } else if !outcome.waited {
         text.push_str(
             "The step did not wait for the jobs (`wait: false`); they go on in Azure.\n\n",
         );
@@ -100,10 +105,22 @@ pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
 
 /// Builds the summary section of a run that failed before or instead of a backup.
 pub fn failure_summary(title: &str, message: &str) -> String {
-    format!(
-        "### Azure Backup: failed\n\n**{}**\n\n{}\n\n",
-        html_escape(title),
+    let lines: Vec<&str> = message
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    let body = if lines.len() > 1 {
+        lines
+            .iter()
+            .map(|line| format!("- {}", html_escape(line)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
         html_escape(message)
+    };
+    format!(
+        "### Azure Backup: failed\n\n**{}**\n\n{body}\n\n",
+        html_escape(title)
     )
 }
 
