@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
 /// Time allowed to open a TCP connection and finish the TLS handshake. Loopback and Azure front
 /// doors reply in well under a second, so 10 s leaves room for a slow proxy.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,43 +41,50 @@ impl std::fmt::Display for HttpSetupError {
 
 impl std::error::Error for HttpSetupError {}
 
-/// Builds the shared client: system roots plus `extra_ca`, proxies from `HTTPS_PROXY`/`NO_PROXY`,
-/// and the timeouts above.
+/// Builds the shared client: Mozilla's roots, `extra_ca` and the system store as a fallback (see
+/// [`crate::tls`]), proxies from `HTTPS_PROXY`/`NO_PROXY`, and the timeouts above.
 pub fn build_client(extra_ca: Option<&Path>) -> Result<reqwest::Client, HttpSetupError> {
     // reqwest is built without a default crypto provider; ring is smaller and starts faster than
-    // aws-lc-rs. A second install (tests, demo) fails harmlessly because one is already in place.
+    // aws-lc-rs. The TLS configuration below names ring itself; the process-wide default is for
+    // the other rustls users in tests and the demo. A second install fails harmlessly.
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    let mut builder = reqwest::Client::builder()
+    let extra_roots = match extra_ca {
+        Some(path) => read_ca_bundle(path)?,
+        None => Vec::new(),
+    };
+    let tls = crate::tls::client_config(extra_roots).map_err(|detail| match extra_ca {
+        Some(path) => HttpSetupError::CaBundle {
+            path: path.to_path_buf(),
+            detail,
+        },
+        None => HttpSetupError::Build(detail),
+    })?;
+
+    reqwest::Client::builder()
         .user_agent(concat!("azure-backup-oidc/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
-        .tls_backend_rustls()
-        .hickory_dns(true);
-
-    if let Some(path) = extra_ca {
-        let pem = std::fs::read(path).map_err(|error| HttpSetupError::CaBundle {
-            path: path.to_path_buf(),
-            detail: error.to_string(),
-        })?;
-        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
-            HttpSetupError::CaBundle {
-                path: path.to_path_buf(),
-                detail: error.to_string(),
-            }
-        })?;
-        if certificates.is_empty() {
-            return Err(HttpSetupError::CaBundle {
-                path: path.to_path_buf(),
-                detail: "no PEM certificate found".to_string(),
-            });
-        }
-        builder = builder.tls_certs_merge(certificates);
-    }
-
-    builder
+        .tls_backend_preconfigured(tls)
+        .hickory_dns(true)
         .build()
         .map_err(|error| HttpSetupError::Build(error_chain(&error)))
+}
+
+/// Reads the certificates of a PEM bundle.
+fn read_ca_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> {
+    let invalid = |detail: String| HttpSetupError::CaBundle {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let pem = std::fs::read(path).map_err(|error| invalid(error.to_string()))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| invalid(error.to_string()))?;
+    if certificates.is_empty() {
+        return Err(invalid("no PEM certificate found".to_string()));
+    }
+    Ok(certificates)
 }
 
 /// Formats an error with all its sources, so a TLS or DNS cause is not lost behind

@@ -33,3 +33,4 @@ pub mod secret;
 pub mod signals;
 #[cfg(feature = "simulator")]
 pub mod sim;
+pub mod tls;

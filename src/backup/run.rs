@@ -278,42 +278,40 @@ pub async fn run_backup_into(
     })
 }
 
-/// Checks the vault exists and resolves `items` against its protected VMs.
+/// Resolves `items` against the vault's protected VMs. A missing vault fails the list itself with
+/// 404, so the backup needs no separate read of the vault: one request fewer per run.
 pub(crate) async fn find_items(
     config: &Config,
     arm: &ArmClient,
 ) -> Result<Vec<ProtectedItem>, BackupError> {
-    find_items_in_vault(config, arm)
-        .await
-        .map(|(_, items)| items)
+    list_and_resolve_items(config, arm).await
 }
 
-/// Like [`find_items`], and also returns the vault's location.
+/// Like [`find_items`], and also returns the vault's location, which takes a read of the vault.
 pub(crate) async fn find_items_in_vault(
     config: &Config,
     arm: &ArmClient,
 ) -> Result<(String, Vec<ProtectedItem>), BackupError> {
-    let vault = match recovery_services::get_vault(arm, &config.vault).await {
-        Ok(vault) => vault,
-        Err(error) => {
-            return Err(match error.status() {
-                Some(404) => BackupError::VaultNotFound {
-                    vault: config.vault.resource_id(),
-                    detail: match &error {
-                        ArmError::Service { code, message, .. } => format!("{code}: {message}"),
-                        other => other.to_string(),
-                    },
-                },
-                _ => BackupError::Arm(error),
-            })
-        }
-    };
+    let vault = recovery_services::get_vault(arm, &config.vault)
+        .await
+        .map_err(|error| vault_error(config, error))?;
     let location = vault
         .get("location")
         .and_then(serde_json::Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let available = recovery_services::list_vm_items(arm, &config.vault).await?;
+    list_and_resolve_items(config, arm)
+        .await
+        .map(|items| (location, items))
+}
+
+async fn list_and_resolve_items(
+    config: &Config,
+    arm: &ArmClient,
+) -> Result<Vec<ProtectedItem>, BackupError> {
+    let available = recovery_services::list_vm_items(arm, &config.vault)
+        .await
+        .map_err(|error| vault_error(config, error))?;
     tracing::info!(
         "The vault protects {} VM(s): {}",
         available.len(),
@@ -323,7 +321,21 @@ pub(crate) async fn find_items_in_vault(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    resolve_items(&config.items, &available).map(|items| (location, items))
+    resolve_items(&config.items, &available)
+}
+
+/// Turns a 404 from a request on the vault into [`BackupError::VaultNotFound`].
+fn vault_error(config: &Config, error: ArmError) -> BackupError {
+    match error.status() {
+        Some(404) => BackupError::VaultNotFound {
+            vault: config.vault.resource_id(),
+            detail: match &error {
+                ArmError::Service { code, message, .. } => format!("{code}: {message}"),
+                other => other.to_string(),
+            },
+        },
+        _ => BackupError::Arm(error),
+    }
 }
 
 /// Matches each requested name against the vault's `friendlyName`s, ignoring case.

@@ -1,10 +1,11 @@
 //! Test endpoints under `/_sim` on the ARM listener, without authentication: the request log of all
-//! three services, every issued token, the backup jobs, and the simulated clock (read it, or move
-//! it forward). Their own requests are not logged.
+//! three services, every issued token, the backup and restore jobs, the ARM resources that exist,
+//! and the simulated clock (read it, or move it forward). Their own requests are not logged.
 
 use hyper::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use super::arm::inventory;
 use super::arm::jobs::job_state;
 use super::clock::MAX_ADVANCE_SECONDS;
 use super::format;
@@ -30,11 +31,14 @@ pub(crate) fn handle(simulator: &Simulator, request: &SimRequest) -> SimResponse
         }
         (&Method::GET, [PATH_PREFIX, "tokens"]) => tokens(simulator),
         (&Method::GET, [PATH_PREFIX, "jobs"]) => jobs(simulator),
+        (&Method::GET, [PATH_PREFIX, "resources"]) => {
+            SimResponse::json(StatusCode::OK, &inventory::resources(simulator))
+        }
         (&Method::GET, [PATH_PREFIX, "clock"]) => clock(simulator),
         (&Method::POST, [PATH_PREFIX, "clock", "advance"]) => advance_clock(simulator, request),
         _ => SimResponse::json(
             StatusCode::NOT_FOUND,
-            &json!({ "message": "Admin endpoints: GET /_sim/requests, /_sim/tokens, /_sim/jobs, /_sim/clock; POST /_sim/clock/advance?seconds=N." }),
+            &json!({ "message": "Admin endpoints: GET /_sim/requests, /_sim/tokens, /_sim/jobs, /_sim/resources, /_sim/clock; POST /_sim/clock/advance?seconds=N." }),
         ),
     }
 }
@@ -105,7 +109,8 @@ fn tokens(simulator: &Simulator) -> SimResponse {
     )
 }
 
-/// Returns every backup job with its current status, oldest first.
+/// Returns every backup and restore job with its current status, oldest first. Restore jobs also
+/// name their recovery point, staging storage account and target resource group.
 fn jobs(simulator: &Simulator) -> SimResponse {
     let now = simulator.clock.now();
     let state = simulator.state();
@@ -116,17 +121,23 @@ fn jobs(simulator: &Simulator) -> SimResponse {
             let vault = &simulator.scenario.arm.vaults[job.vault];
             let item = &vault.protected_items[job.item];
             let current = job_state(job, now);
-            json!({
+            let mut entry = json!({
                 "id": job.id,
                 "vault": vault.name,
                 "resource_group": vault.resource_group,
                 "vm_name": item.vm_name,
-                "operation": "Backup",
+                "operation": job.operation(),
                 "status": current.status,
                 "start_time": format::rfc3339(job.started_at),
                 "end_time": current.ended_at.map(format::rfc3339),
                 "recovery_point_expiry": job.recovery_point_expiry.map(format::rfc3339),
-            })
+            });
+            if let Some(restore) = &job.restore {
+                entry["recovery_point"] = json!(restore.recovery_point);
+                entry["storage_account"] = json!(restore.storage_account);
+                entry["target_resource_group"] = json!(restore.target_resource_group);
+            }
+            entry
         })
         .collect();
     SimResponse::json(StatusCode::OK, &json!(jobs))

@@ -12,8 +12,11 @@
 //! - `tls`, `server`, `http`: certificates, listeners and the request/response values.
 //! - `github`, `signing_key`: the OIDC token service and its committed test key.
 //! - `entra`: discovery documents and the federated client-credentials token endpoint.
-//! - `arm`: Resource Manager routing, authentication, vaults, protected items, backups and jobs.
-//! - `admin`: `/_sim/…` on the ARM listener for tests: request log, issued tokens, jobs, clock.
+//! - `arm`: Resource Manager routing, authentication, vaults, protected items, backups, recovery
+//!   points, restores and jobs, and the resource groups, storage accounts, VMs, disks, tags and
+//!   permissions that a restore drill reads and changes.
+//! - `admin`: `/_sim/…` on the ARM listener for tests: request log, issued tokens, jobs, resources,
+//!   clock.
 //! - `state`: what changes while the simulator runs.
 
 mod admin;
@@ -40,8 +43,9 @@ use tokio::task::JoinHandle;
 pub use error::SimError;
 pub use scenario::{
     ArmScenario, EntraScenario, FederatedCredential, GithubClaims, GithubScenario, JobOutcome,
-    JobScenario, ProtectedItemScenario, Scenario, ScenarioIds, VaultScenario,
-    ENTRA_TOKEN_EXCHANGE_AUDIENCE, GITHUB_ACTIONS_ISSUER,
+    JobScenario, PermissionsScenario, ProtectedItemScenario, RecoveryPointScenario,
+    ResourceGroupScenario, Scenario, ScenarioIds, SourceDiskScenario, StorageAccountScenario,
+    VaultScenario, ENTRA_TOKEN_EXCHANGE_AUDIENCE, GITHUB_ACTIONS_ISSUER,
 };
 
 use clock::SimClock;
@@ -70,7 +74,7 @@ pub struct SimulatorUrls {
     /// Path of the CA certificate (PEM) that signed the listeners' certificate.
     pub ca_file: String,
     /// Base URL of the test endpoints (no authentication): `GET requests`, `tokens`, `jobs`,
-    /// `clock`, and `POST clock/advance?seconds=N`.
+    /// `resources`, `clock`, and `POST clock/advance?seconds=N`.
     pub admin_url: String,
 }
 

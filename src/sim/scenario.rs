@@ -6,8 +6,11 @@
 //! Unknown fields are rejected, so a misspelt key fails loudly instead of being ignored.
 //!
 //! The top level is split by service (`github`, `entra`, `arm`) so that later additions (fault
-//! scripts per endpoint, recovery points, restores, Backup vaults) become new fields beside the
-//! existing ones.
+//! scripts per endpoint, more workloads, Backup vaults) become new fields beside the existing ones.
+//! The fields for restore drills (recovery points, source disks, resource groups, storage
+//! accounts, permissions) are defined in `scenario/resources.rs`.
+
+mod resources;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -16,6 +19,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::SimError;
+
+pub(crate) use resources::ExistingResourceGroup;
+pub use resources::{
+    PermissionsScenario, RecoveryPointScenario, ResourceGroupScenario, SourceDiskScenario,
+    StorageAccountScenario,
+};
 
 /// The issuer of GitHub Actions OIDC tokens on github.com.
 pub const GITHUB_ACTIONS_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -137,8 +146,19 @@ pub struct ArmScenario {
     pub page_size: usize,
     /// The `Retry-After` header, in seconds, on the backup trigger and on running operations.
     pub operation_retry_after_seconds: u64,
-    /// Simulated seconds from a backup trigger until its operation reports `Succeeded`.
+    /// Simulated seconds from a backup or restore trigger until its operation reports
+    /// `Succeeded`.
     pub operation_duration_seconds: u64,
+    /// Resource groups that exist besides those of the vaults, protected VMs and storage accounts.
+    pub resource_groups: Vec<ResourceGroupScenario>,
+    /// Storage accounts that restores can use for staging.
+    pub storage_accounts: Vec<StorageAccountScenario>,
+    pub permissions: PermissionsScenario,
+    /// Names of disks whose `DELETE` operation ends `Failed`. A `*` matches any run of
+    /// characters, because restored disk names contain the restore time.
+    pub failing_deletes: Vec<String>,
+    /// Simulated seconds from a disk `DELETE` until its operation ends.
+    pub delete_duration_seconds: u64,
 }
 
 /// One Recovery Services vault.
@@ -161,9 +181,17 @@ pub struct ProtectedItemScenario {
     pub policy_name: String,
     /// Duration and outcome of every backup job of this item.
     pub job: JobScenario,
+    /// `hardwareProfile.vmSize` of the VM and `virtualMachineSize` of its recovery points.
+    pub vm_size: String,
+    /// Recovery points that exist when the simulator starts. Completed backup jobs add more.
+    pub recovery_points: Vec<RecoveryPointScenario>,
+    /// The VM's managed disks: exactly one OS disk and any number of data disks.
+    pub source_disks: Vec<SourceDiskScenario>,
+    /// Duration and outcome of every restore job of this item.
+    pub restore: JobScenario,
 }
 
-/// Duration and outcome of a backup job.
+/// Duration and outcome of a backup or restore job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobScenario {
@@ -180,7 +208,7 @@ pub struct JobScenario {
     pub recommendations: Vec<String>,
 }
 
-/// The final status of a backup job.
+/// The final status of a backup or restore job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobOutcome {
     Completed,
@@ -275,6 +303,11 @@ impl Default for ArmScenario {
             page_size: 200,
             operation_retry_after_seconds: 60,
             operation_duration_seconds: 2,
+            resource_groups: resources::default_resource_groups(),
+            storage_accounts: resources::default_storage_accounts(),
+            permissions: PermissionsScenario::default(),
+            failing_deletes: Vec::new(),
+            delete_duration_seconds: resources::DEFAULT_DELETE_DURATION_SECONDS,
         }
     }
 }
@@ -303,6 +336,10 @@ impl Default for ProtectedItemScenario {
             vm_resource_group: "rg-app".to_owned(),
             policy_name: "DefaultPolicy".to_owned(),
             job: JobScenario::default(),
+            vm_size: "Standard_D2s_v3".to_owned(),
+            recovery_points: resources::default_recovery_points(),
+            source_disks: resources::default_source_disks(),
+            restore: JobScenario::default(),
         }
     }
 }
@@ -335,7 +372,9 @@ impl Default for Scenario {
 impl Scenario {
     /// Returns the demo scenario: vault `rsv-contoso` in `rg-backup` protecting `vm-app01` and
     /// `vm-app02` (resource group `rg-app`), jobs that complete after 4 s, a 1 s `Retry-After`, and a
-    /// federated credential for `repo:contoso/backup-drills:environment:prod`.
+    /// federated credential for `repo:contoso/backup-drills:environment:prod`. For restore drills
+    /// each VM has three recovery points and two disks, and there is a staging storage account
+    /// `stdrillstaging` in `rg-backup` and an empty target resource group `rg-drill`.
     pub fn demo() -> Scenario {
         let mut scenario = Scenario::default();
         scenario.arm.operation_retry_after_seconds = 1;
@@ -439,8 +478,13 @@ impl Scenario {
                         item.vm_name
                     )));
                 }
+                item.validate_drill_fields(&format!(
+                    "arm.vaults[{vault_index}].protected_items[{item_index}]"
+                ))
+                .map_err(invalid)?;
             }
         }
+        self.arm.validate_drill_resources().map_err(invalid)?;
         Ok(())
     }
 }
@@ -502,6 +546,113 @@ mod tests {
             ),
         ] {
             let error = Scenario::from_json(json).unwrap_err().to_string();
+            assert!(error.contains(expected), "{json}: {error}");
+        }
+    }
+
+    #[test]
+    fn drill_fields_have_defaults() {
+        let scenario = Scenario::from_json("{}").unwrap();
+        let item = &scenario.arm.vaults[0].protected_items[0];
+        let ages: Vec<f64> = item.recovery_points.iter().map(|p| p.age_hours).collect();
+        assert_eq!(ages, [2.0, 26.0, 50.0]);
+        assert_eq!(item.source_disks.len(), 2);
+        assert_eq!(
+            item.source_disks[0].resolved_name("vm-app01"),
+            "vm-app01_OsDisk_1"
+        );
+        assert_eq!(item.source_disks[1].lun, Some(0));
+        assert_eq!(item.source_disks[1].size_gb, 256);
+        assert_eq!(item.restore, JobScenario::default());
+        let groups: Vec<&str> = scenario
+            .arm
+            .resource_groups
+            .iter()
+            .map(|group| group.name.as_str())
+            .collect();
+        assert_eq!(groups, ["rg-backup", "rg-app", "rg-drill"]);
+        assert_eq!(scenario.arm.storage_accounts[0].name, "stdrillstaging");
+        assert_eq!(scenario.arm.permissions.actions, ["*"]);
+        assert_eq!(scenario.arm.delete_duration_seconds, 1);
+    }
+
+    #[test]
+    fn drill_fields_parse() {
+        let scenario = Scenario::from_json(
+            r#"{"arm": {
+                "resource_groups": [{"name": "rg-restore", "location": "northeurope"}],
+                "storage_accounts": [{"resource_group": "rg-restore", "name": "ststaging01"}],
+                "permissions": {"actions": ["Microsoft.Compute/disks/read"], "not_actions": ["Microsoft.Compute/disks/delete"]},
+                "failing_deletes": ["vm-app01-datadisk-0-*"],
+                "delete_duration_seconds": 30,
+                "vaults": [{"protected_items": [{
+                    "vm_name": "vm-db01",
+                    "vm_size": "Standard_E4s_v5",
+                    "recovery_points": [{"name": "123456", "age_hours": 1.5, "type": "AppConsistent"}],
+                    "source_disks": [{"size_gb": 64}, {"lun": 3, "size_gb": 1024, "sku": "PremiumV2_LRS", "name": "db-data"}],
+                    "restore": {"duration_seconds": 60, "outcome": "Failed", "error_code": 7}
+                }]}]
+            }}"#,
+        )
+        .unwrap();
+        let item = &scenario.arm.vaults[0].protected_items[0];
+        assert_eq!(item.recovery_points[0].point_type, "AppConsistent");
+        assert_eq!(item.recovery_points[0].name.as_deref(), Some("123456"));
+        assert_eq!(item.source_disks[1].resolved_name("vm-db01"), "db-data");
+        assert_eq!(item.restore.outcome, JobOutcome::Failed);
+        assert_eq!(scenario.arm.failing_deletes, ["vm-app01-datadisk-0-*"]);
+
+        let groups = scenario.arm.existing_resource_groups();
+        assert_eq!(groups[0].location, "northeurope");
+        assert!(groups.iter().any(|group| group.name == "rg-backup"));
+        assert!(groups.iter().any(|group| group.name == "rg-app"));
+    }
+
+    #[test]
+    fn invalid_drill_fields_are_rejected() {
+        let item = |fields: &str| {
+            format!(
+                r#"{{"arm": {{"vaults": [{{"protected_items": [{{"vm_name": "vm-x", {fields}}}]}}]}}}}"#
+            )
+        };
+        for (json, expected) in [
+            (
+                item(r#""recovery_points": [{"age_hours": -1}]"#),
+                "age_hours",
+            ),
+            (
+                item(r#""recovery_points": [{"name": "rp-1"}]"#),
+                "numeric string",
+            ),
+            (
+                item(r#""recovery_points": [{"name": "1"}, {"name": "1", "age_hours": 3}]"#),
+                "listed twice",
+            ),
+            (
+                item(r#""source_disks": [{"lun": 0}]"#),
+                "exactly one OS disk",
+            ),
+            (item(r#""source_disks": [{}, {"lun": 64}]"#), "at most 63"),
+            (
+                item(r#""source_disks": [{}, {"lun": 1}, {"lun": 1}]"#),
+                "used twice",
+            ),
+            (item(r#""source_disks": [{"sku": "Gold"}]"#), "sku"),
+            (item(r#""source_disks": [{"size_gb": 0}]"#), "size_gb"),
+            (
+                r#"{"arm": {"storage_accounts": [{"name": "St_Drill"}]}}"#.to_owned(),
+                "lowercase letters and digits",
+            ),
+            (
+                r#"{"arm": {"resource_groups": [{"name": "rg-a"}, {"name": "RG-A"}]}}"#.to_owned(),
+                "listed twice",
+            ),
+            (
+                r#"{"arm": {"failing_deletes": [""]}}"#.to_owned(),
+                "empty pattern",
+            ),
+        ] {
+            let error = Scenario::from_json(&json).unwrap_err().to_string();
             assert!(error.contains(expected), "{json}: {error}");
         }
     }

@@ -90,6 +90,12 @@ async fn serve_connection(
     service: ServiceKind,
     simulator: Arc<Simulator>,
 ) {
+    // Without TCP_NODELAY, Nagle's algorithm holds the last TLS record of a reply until the
+    // client acknowledges the previous one, and a client may delay that ACK by about 40 ms (Linux
+    // delayed ACKs): the action's requests stalled 40 ms each before this was set.
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::warn!(?service, %peer, %error, "setting TCP_NODELAY failed");
+    }
     let tls_stream =
         match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
             Ok(Ok(tls_stream)) => tls_stream,

@@ -1,12 +1,15 @@
 //! The simulator's mutable state, shared by the three services: the request log, issued tokens,
-//! redeemed assertions, backup operations and jobs, and list continuation tokens.
+//! redeemed assertions, backup and restore operations and jobs, the managed disks and their
+//! deletions, and list continuation tokens.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::arm::compute::ComputeState;
 use super::arm::ratelimit::RateLimits;
+use super::arm::restore::RestoreDetails;
 use super::scenario::JobScenario;
 
 /// The simulated service that received a request.
@@ -65,7 +68,7 @@ pub(crate) struct IssuedAccessToken {
     pub(crate) expires_at: OffsetDateTime,
 }
 
-/// The long-running operation that a backup trigger starts.
+/// The long-running operation that a backup or restore trigger starts.
 #[derive(Debug, Clone)]
 pub(crate) struct BackupOperation {
     pub(crate) id: String,
@@ -76,7 +79,8 @@ pub(crate) struct BackupOperation {
     pub(crate) completes_at: OffsetDateTime,
 }
 
-/// A backup job. Its status is derived from the simulated time and its scenario.
+/// A backup job, or a restore job when `restore` is set. Its status is derived from the simulated
+/// time and its scenario.
 #[derive(Debug, Clone)]
 pub(crate) struct BackupJob {
     pub(crate) id: String,
@@ -87,6 +91,19 @@ pub(crate) struct BackupJob {
     /// The item's job scenario when the job was triggered.
     pub(crate) plan: JobScenario,
     pub(crate) recovery_point_expiry: Option<OffsetDateTime>,
+    /// The recovery point, staging account and target group of a restore job.
+    pub(crate) restore: Option<RestoreDetails>,
+}
+
+impl BackupJob {
+    /// Returns the job's `operation` value: `Restore` or `Backup`.
+    pub(crate) fn operation(&self) -> &'static str {
+        if self.restore.is_some() {
+            "Restore"
+        } else {
+            "Backup"
+        }
+    }
 }
 
 /// Everything that changes while the simulator runs.
@@ -103,6 +120,8 @@ pub(crate) struct State {
     /// Continuation token → offset of the next page.
     pub(crate) skip_tokens: HashMap<String, usize>,
     pub(crate) rate_limits: RateLimits,
+    /// Managed disks and their deletions.
+    pub(crate) compute: ComputeState,
 }
 
 impl State {

@@ -291,3 +291,31 @@ fn outside_actions_prints_plain_outputs() {
     );
     assert_no_token_leak(&sim, &result);
 }
+
+#[test]
+fn sigint_reports_started_jobs_quickly() {
+    let sim = Simulator::start(scenario(json!([item(
+        "vm-app01",
+        json!({"duration_seconds": 3600, "outcome": "Completed"})
+    )])));
+    // Operations take 1 s and polls pause 1 s, so after 5 s the job is started and being polled.
+    let (result, exit_delay) =
+        Step::new(&sim).run_with_signal(std::time::Duration::from_secs(5), "INT");
+
+    assert!(
+        exit_delay < std::time::Duration::from_secs(5),
+        "exit took {exit_delay:?}"
+    );
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert!(
+        !result.outputs["job-id"].is_empty(),
+        "{}",
+        result.all_text()
+    );
+    assert_eq!(result.outputs["job-status"], "InProgress");
+    assert!(result.summary.contains("cancelled"), "{}", result.summary);
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("SIGINT"), "{}", errors[0]);
+    assert_eq!(sim.backup_posts(), 1);
+}

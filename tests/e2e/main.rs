@@ -5,6 +5,7 @@ mod support;
 
 mod action_yml;
 mod backup;
+mod drill;
 mod security;
 mod signin;
 mod sim_conformance;

@@ -1432,3 +1432,1052 @@ async fn admin_endpoints_report_state() {
         "a day later the 4-second job is done"
     );
 }
+
+// Restore drills: recovery points, restores, and the resource groups, storage accounts, VMs,
+// disks, tags and permissions around them.
+
+const DRILL_GROUP: &str = "rg-drill";
+const STAGING_ACCOUNT: &str = "stdrillstaging";
+/// Simulated seconds until a demo restore operation has its job ID and its job has ended: the
+/// operation takes 2 and the job 4.
+const DEMO_RESTORE_SECONDS: u64 = 4;
+
+impl Harness {
+    fn group_url(&self, group: &str) -> String {
+        format!(
+            "{}/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}",
+            self.arm()
+        )
+    }
+
+    fn disk_url(&self, group: &str, name: &str) -> String {
+        format!(
+            "{}/providers/Microsoft.Compute/disks/{name}?api-version=2024-03-02",
+            self.group_url(group)
+        )
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        request.send().await.expect("ARM request is answered")
+    }
+
+    /// Returns the names of a VM's recovery points from every page, newest first.
+    async fn recovery_point_names(&self, vm: &str, token: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut url = format!(
+            "{}/recoveryPoints?api-version=2026-07-01",
+            self.item_url(vm)
+        );
+        loop {
+            let page = self.get_json(&url, token).await;
+            for point in page["value"].as_array().unwrap() {
+                names.push(point["name"].as_str().unwrap().to_owned());
+            }
+            match page["nextLink"].as_str() {
+                Some(next_link) => url = next_link.to_owned(),
+                None => return names,
+            }
+        }
+    }
+
+    async fn trigger_restore(&self, vm: &str, point: &str, body: &Value, token: &str) -> Response {
+        self.send(
+            reqwest::Method::POST,
+            &format!(
+                "{}/recoveryPoints/{point}/restore?api-version=2026-07-01",
+                self.item_url(vm)
+            ),
+            token,
+            Some(body),
+        )
+        .await
+    }
+
+    /// Restores a VM's newest point into `rg-drill`, waits until the operation has a job ID, and
+    /// returns the job's URL.
+    async fn start_restore(&self, vm: &str, token: &str) -> String {
+        let point = self.recovery_point_names(vm, token).await.remove(0);
+        let response = self
+            .trigger_restore(vm, &point, &restore_body(vm, &point), token)
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let async_operation = header(&response, "azure-asyncoperation").to_owned();
+        self.advance_clock(2).await;
+        let operation = self.get_json(&async_operation, token).await;
+        assert_eq!(operation["status"], "Succeeded");
+        format!(
+            "{}/backupJobs/{}?api-version=2026-07-01",
+            self.vault_url(),
+            operation["properties"]["jobId"].as_str().unwrap()
+        )
+    }
+
+    async fn drill_disks(&self, token: &str) -> Vec<Value> {
+        let list = self
+            .get_json(
+                &format!(
+                    "{}/providers/Microsoft.Compute/disks?api-version=2024-03-02",
+                    self.group_url(DRILL_GROUP)
+                ),
+                token,
+            )
+            .await;
+        list["value"].as_array().unwrap().clone()
+    }
+}
+
+fn vm_id(vm: &str) -> String {
+    format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/{vm}"
+    )
+}
+
+/// Builds a restore request from the service's 2026-07-01 example body, with the simulator's IDs
+/// and `targetResourceGroupId` added. The example's managed identity and disk access settings stay.
+fn restore_body(vm: &str, point: &str) -> Value {
+    let example = example(
+        RSV_2026,
+        "AzureIaasVm/TriggerRestore_RestoreDisks_IaasVMRestoreRequest.json",
+    );
+    let mut body = example["parameters"]["parameters"].clone();
+    let properties = &mut body["properties"];
+    properties["recoveryPointId"] = serde_json::json!(point);
+    properties["sourceResourceId"] = serde_json::json!(vm_id(vm));
+    properties["storageAccountId"] = serde_json::json!(format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.Storage/storageAccounts/{STAGING_ACCOUNT}"
+    ));
+    properties["region"] = serde_json::json!("westeurope");
+    properties["targetResourceGroupId"] = serde_json::json!(format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/{DRILL_GROUP}"
+    ));
+    properties["createNewCloudService"] = serde_json::json!(false);
+    body
+}
+
+fn parse_time(text: &str) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|error| panic!("'{text}' is not RFC 3339: {error}"))
+}
+
+async fn error_code(response: Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error.code in {body}"))
+        .to_owned();
+    (status, code)
+}
+
+#[tokio::test]
+async fn recovery_points_match_examples() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let list_example = example(RSV_2025, "AzureIaasVm/RecoveryPoints_List.json");
+    let get_example = example(RSV_2025, "AzureIaasVm/RecoveryPoints_Get.json");
+
+    // The list example's first point names the archive tier "Archive", its other points and the
+    // get example "ArchivedRP"; the simulator writes "ArchivedRP". The get example's point is in a
+    // zone, the simulated VMs are not.
+    let mut expected_list = list_example["responses"]["200"]["body"].clone();
+    expected_list["value"][0]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("recoveryPointMoveReadinessInfo");
+    let mut expected_point = get_example["responses"]["200"]["body"].clone();
+    expected_point["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("zones");
+
+    let url = format!(
+        "{}/recoveryPoints?api-version=2026-07-01",
+        harness.item_url("vm-app01")
+    );
+    let list = harness.get_json(&url, &token).await;
+    assert_same_shape("RecoveryPoints_List.json", &expected_list, &list);
+    assert!(list.get("nextLink").is_some_and(Value::is_null), "{list:#}");
+    let points = list["value"].as_array().unwrap();
+    assert_eq!(points.len(), 3);
+
+    let clock = harness.admin("clock").await;
+    let now = parse_time(clock["now"].as_str().unwrap());
+    let mut fraction_lengths = std::collections::BTreeSet::new();
+    let mut times = Vec::new();
+    for point in points {
+        assert_same_shape("RecoveryPoints_Get.json", &expected_point, point);
+        let name = point["name"].as_str().unwrap();
+        assert!(name.chars().all(|c| c.is_ascii_digit()), "{name}");
+        assert!(point["id"].as_str().unwrap().ends_with(&format!(
+            "/protectedItems/VM;iaasvmcontainerv2;rg-app;vm-app01/recoveryPoints/{name}"
+        )));
+        let properties = &point["properties"];
+        assert_eq!(properties["objectType"], "IaasVMRecoveryPoint");
+        assert_eq!(properties["virtualMachineSize"], "Standard_D2s_v3");
+        let text = properties["recoveryPointTime"].as_str().unwrap();
+        assert!(text.ends_with('Z'), "{text}");
+        fraction_lengths.insert(text.split_once('.').map_or(0, |(_, rest)| rest.len() - 1));
+        times.push(parse_time(text));
+    }
+    assert!(
+        fraction_lengths.len() > 1,
+        "fractional digits vary: {fraction_lengths:?}"
+    );
+    let ages: Vec<i64> = times
+        .iter()
+        .map(|time| (now - *time).whole_hours())
+        .collect();
+    assert_eq!(ages, [2, 26, 50], "newest first, at the default ages");
+
+    let name = points[1]["name"].as_str().unwrap();
+    let point = harness
+        .get_json(
+            &format!(
+                "{}/recoveryPoints/{name}?api-version=2025-02-01",
+                harness.item_url("vm-app01")
+            ),
+            &token,
+        )
+        .await;
+    assert_same_shape("RecoveryPoints_Get.json", &expected_point, &point);
+    assert_eq!(&point, &points[1]);
+
+    let missing = harness
+        .get(
+            &format!(
+                "{}/recoveryPoints/123?api-version=1",
+                harness.item_url("vm-app01")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let item = harness
+        .get_json(
+            &format!("{}?api-version=2026-07-01", harness.item_url("vm-app01")),
+            &token,
+        )
+        .await;
+    assert_eq!(item["properties"]["sourceResourceId"], vm_id("vm-app01"));
+    assert_eq!(item["properties"]["virtualMachineId"], vm_id("vm-app01"));
+    let last_point = parse_time(item["properties"]["lastRecoveryPoint"].as_str().unwrap());
+    assert_eq!(
+        last_point, times[0],
+        "lastRecoveryPoint is the newest point"
+    );
+    let listed = harness
+        .get_json(
+            &format!("{}/backupProtectedItems?api-version=1", harness.vault_url()),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        listed["value"][0]["properties"]["sourceResourceId"],
+        vm_id("vm-app01")
+    );
+}
+
+#[tokio::test]
+async fn recovery_points_filter_and_paging() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.page_size = 2;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let base = format!(
+        "{}/recoveryPoints?api-version=2026-07-01",
+        harness.item_url("vm-app01")
+    );
+
+    let first = harness.get_json(&base, &token).await;
+    assert_eq!(first["value"].as_array().unwrap().len(), 2);
+    let next_link = first["nextLink"].as_str().expect("a nextLink on page one");
+    assert!(next_link.starts_with(harness.arm()), "{next_link}");
+    let second = harness.get_json(next_link, &token).await;
+    assert_eq!(second["value"].as_array().unwrap().len(), 1);
+    assert!(second["nextLink"].is_null());
+
+    let clock = harness.admin("clock").await;
+    let now = parse_time(clock["now"].as_str().unwrap());
+    let window_start = now - time::Duration::hours(30);
+    let filter = format!(
+        "startDate eq '{}' and endDate eq '{}'",
+        window_start
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+        now.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    let filtered = harness
+        .get_json(
+            &format!(
+                "{base}&$filter={}",
+                percent_encoding::utf8_percent_encode(&filter, percent_encoding::NON_ALPHANUMERIC)
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        filtered["value"].as_array().unwrap().len(),
+        2,
+        "points of 2 h and 26 h are in the window"
+    );
+
+    // A completed backup adds a point.
+    assert_eq!(
+        harness.trigger_backup("vm-app01", &token).await.status(),
+        StatusCode::ACCEPTED
+    );
+    harness.advance_clock(4).await;
+    let names = harness.recovery_point_names("vm-app01", &token).await;
+    assert_eq!(names.len(), 4);
+    let newest = harness
+        .get_json(
+            &format!(
+                "{}/recoveryPoints/{}?api-version=1",
+                harness.item_url("vm-app01"),
+                names[0]
+            ),
+            &token,
+        )
+        .await;
+    let newest_time = parse_time(newest["properties"]["recoveryPointTime"].as_str().unwrap());
+    assert!(newest_time > now, "the backup's point is the newest");
+}
+
+#[tokio::test]
+async fn restore_trigger_matches_example() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.operation_retry_after_seconds = 7;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let point = harness
+        .recovery_point_names("vm-app01", &token)
+        .await
+        .remove(0);
+
+    let response = harness
+        .trigger_restore(
+            "vm-app01",
+            &point,
+            &restore_body("vm-app01", &point),
+            &token,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    for version_dir in [RSV_2025, RSV_2026] {
+        let example = example(
+            version_dir,
+            "AzureIaasVm/TriggerRestore_RestoreDisks_IaasVMRestoreRequest.json",
+        );
+        let headers = example["responses"]["202"]["headers"].as_object().unwrap();
+        for name in headers.keys() {
+            assert!(
+                response.headers().contains_key(name.as_str()),
+                "{name} from the {version_dir} example is missing"
+            );
+        }
+    }
+    let item_url = harness.item_url("vm-app01");
+    let location = header(&response, "location").to_owned();
+    let async_operation = header(&response, "azure-asyncoperation").to_owned();
+    assert!(
+        location.starts_with(&format!("{item_url}/operationResults/")),
+        "{location}"
+    );
+    assert!(
+        async_operation.starts_with(&format!("{item_url}/operationsStatus/")),
+        "{async_operation}"
+    );
+    assert_eq!(header(&response, "retry-after"), "7");
+    assert_eq!(response.bytes().await.unwrap().len(), 0);
+
+    let running = harness.get_json(&async_operation, &token).await;
+    assert_eq!(running["status"], "InProgress");
+    harness.advance_clock(2).await;
+    let succeeded = harness.get_json(&async_operation, &token).await;
+    assert_eq!(succeeded["status"], "Succeeded");
+    assert_eq!(
+        harness.get(&location, &token).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let job_id = succeeded["properties"]["jobId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job_url = format!(
+        "{}/backupJobs/{job_id}?api-version=2026-07-01",
+        harness.vault_url()
+    );
+
+    let job = harness.get_json(&job_url, &token).await;
+    for (name, version_dir) in [
+        ("GetJobDetails.json 2025-02-01", RSV_2025),
+        ("GetJobDetails.json 2026-07-01", RSV_2026),
+    ] {
+        let example = example(version_dir, "Common/GetJobDetails.json");
+        assert_same_shape(name, &example["responses"]["200"]["body"], &job);
+    }
+    let properties = &job["properties"];
+    assert_eq!(properties["operation"], "Restore");
+    assert_eq!(properties["jobType"], "AzureIaaSVMJob");
+    assert_eq!(properties["status"], "InProgress");
+    assert_eq!(properties["entityFriendlyName"], "vm-app01");
+    let tasks = properties["extendedInfo"]["tasksList"].as_array().unwrap();
+    assert_eq!(tasks[0]["taskId"], "Transfer data from vault");
+    let bag = &properties["extendedInfo"]["propertyBag"];
+    assert_eq!(bag["Target resource group"], DRILL_GROUP);
+    assert_eq!(bag["Target Storage Account Name"], STAGING_ACCOUNT);
+    assert!(bag["Recovery point time"].is_string());
+
+    harness.advance_clock(DEMO_RESTORE_SECONDS).await;
+    let completed = harness.get_json(&job_url, &token).await;
+    assert_eq!(completed["properties"]["status"], "Completed");
+    assert!(completed["properties"]["endTime"].is_string());
+    assert_eq!(
+        completed["properties"]["extendedInfo"]["tasksList"][0]["status"],
+        "Completed"
+    );
+    assert!(
+        completed["properties"]["extendedInfo"]["propertyBag"]["Template Blob Uri"].is_string()
+    );
+
+    let restore_jobs = harness
+        .get_json(
+            &format!(
+                "{}/backupJobs?api-version=1&$filter={}",
+                harness.vault_url(),
+                percent_encoding::utf8_percent_encode(
+                    "operation eq 'Restore'",
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(restore_jobs["value"].as_array().unwrap().len(), 1);
+
+    let admin_jobs = harness.admin("jobs").await;
+    assert_eq!(admin_jobs[0]["operation"], "Restore");
+    assert_eq!(admin_jobs[0]["recovery_point"], point.as_str());
+    assert_eq!(admin_jobs[0]["target_resource_group"], DRILL_GROUP);
+}
+
+#[tokio::test]
+async fn restore_rejects_invalid_requests() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let points = harness.recovery_point_names("vm-app01", &token).await;
+    let point = points[0].as_str();
+    let set = |field: &str, value: Value| {
+        let mut body = restore_body("vm-app01", point);
+        body["properties"][field] = value;
+        body
+    };
+    let remove = |field: &str| {
+        let mut body = restore_body("vm-app01", point);
+        body["properties"].as_object_mut().unwrap().remove(field);
+        body
+    };
+    let group_id = |group: &str| format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}");
+    let account_id = |group: &str, name: &str| {
+        format!(
+            "{}/providers/Microsoft.Storage/storageAccounts/{name}",
+            group_id(group)
+        )
+    };
+
+    for (case, body) in [
+        (
+            "object type",
+            set(
+                "objectType",
+                serde_json::json!("AzureFileShareRestoreRequest"),
+            ),
+        ),
+        (
+            "alternate location",
+            set("recoveryType", serde_json::json!("AlternateLocation")),
+        ),
+        (
+            "unknown recovery type",
+            set("recoveryType", serde_json::json!("Offline")),
+        ),
+        (
+            "other point",
+            set("recoveryPointId", serde_json::json!(points[1])),
+        ),
+        (
+            "other VM",
+            set("sourceResourceId", serde_json::json!(vm_id("vm-app02"))),
+        ),
+        (
+            "other region",
+            set("region", serde_json::json!("northeurope")),
+        ),
+        (
+            "missing account",
+            set(
+                "storageAccountId",
+                serde_json::json!(account_id("rg-backup", "stmissing")),
+            ),
+        ),
+        (
+            "account in other group",
+            set(
+                "storageAccountId",
+                serde_json::json!(account_id("rg-app", STAGING_ACCOUNT)),
+            ),
+        ),
+        (
+            "missing group",
+            set(
+                "targetResourceGroupId",
+                serde_json::json!(group_id("rg-missing")),
+            ),
+        ),
+        ("no target group", remove("targetResourceGroupId")),
+        ("no storage account", remove("storageAccountId")),
+        ("no properties", serde_json::json!({})),
+    ] {
+        let response = harness
+            .trigger_restore("vm-app01", point, &body, &token)
+            .await;
+        let (status, code) = error_code(response).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{case}");
+        assert_eq!(code, "BMSUserErrorInvalidInput", "{case}");
+    }
+
+    let unknown_point = harness
+        .trigger_restore("vm-app01", "999", &restore_body("vm-app01", "999"), &token)
+        .await;
+    assert_eq!(unknown_point.status(), StatusCode::NOT_FOUND);
+    let not_json = harness
+        .client
+        .post(format!(
+            "{}/recoveryPoints/{point}/restore?api-version=1",
+            harness.item_url("vm-app01")
+        ))
+        .bearer_auth(&token)
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        harness.admin("jobs").await.as_array().unwrap().is_empty(),
+        "rejected requests start no job"
+    );
+}
+
+#[tokio::test]
+async fn restore_job_creates_disks() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.vaults[0].protected_items[1].restore.outcome = JobOutcome::Failed;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let vm = harness
+        .get_json(
+            &format!(
+                "{}/providers/Microsoft.Compute/virtualMachines/vm-app01?api-version=2024-07-01",
+                harness.group_url("rg-app")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(vm["id"], vm_id("vm-app01"));
+    assert_eq!(
+        vm["properties"]["hardwareProfile"]["vmSize"],
+        "Standard_D2s_v3"
+    );
+    let storage = &vm["properties"]["storageProfile"];
+    let mut source_ids = vec![storage["osDisk"]["managedDisk"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()];
+    for data_disk in storage["dataDisks"].as_array().unwrap() {
+        assert_eq!(data_disk["lun"], 0);
+        source_ids.push(data_disk["managedDisk"]["id"].as_str().unwrap().to_owned());
+    }
+    let mut source_disks = Vec::new();
+    for id in &source_ids {
+        let disk = harness
+            .get_json(
+                &format!("{}{id}?api-version=2024-03-02", harness.arm()),
+                &token,
+            )
+            .await;
+        assert_eq!(disk["properties"]["diskState"], "Attached");
+        source_disks.push((
+            disk["properties"]["diskSizeGB"].as_u64().unwrap(),
+            disk["sku"]["name"].as_str().unwrap().to_owned(),
+        ));
+    }
+    assert_eq!(
+        source_disks,
+        [
+            (128, "Premium_LRS".to_owned()),
+            (256, "StandardSSD_LRS".to_owned())
+        ]
+    );
+
+    let job_url = harness.start_restore("vm-app01", &token).await;
+    assert!(
+        harness.drill_disks(&token).await.is_empty(),
+        "no disks while the job runs"
+    );
+    harness.advance_clock(DEMO_RESTORE_SECONDS).await;
+    let job = harness.get_json(&job_url, &token).await;
+    assert_eq!(job["properties"]["status"], "Completed");
+    let job_id = job["name"].as_str().unwrap();
+
+    let disks = harness.drill_disks(&token).await;
+    assert_eq!(disks.len(), 2);
+    let mut restored = Vec::new();
+    for disk in &disks {
+        let name = disk["name"].as_str().unwrap();
+        assert!(name.starts_with("vm-app01-"), "{name}");
+        assert_eq!(disk["type"], "Microsoft.Compute/disks");
+        assert_eq!(disk["location"], "westeurope");
+        assert_eq!(disk["tags"], serde_json::json!({}));
+        let properties = &disk["properties"];
+        assert_eq!(properties["provisioningState"], "Succeeded");
+        assert_eq!(properties["diskState"], "Unattached");
+        assert_eq!(properties["creationData"]["createOption"], "Restore");
+        assert!(disk.get("managedBy").is_none());
+        restored.push((
+            properties["diskSizeGB"].as_u64().unwrap(),
+            disk["sku"]["name"].as_str().unwrap().to_owned(),
+        ));
+        let fetched = harness
+            .get_json(&harness.disk_url(DRILL_GROUP, name), &token)
+            .await;
+        assert_eq!(&fetched, disk);
+    }
+    assert_eq!(
+        restored, source_disks,
+        "the restored disks match the source"
+    );
+    assert!(disks[0]["name"].as_str().unwrap().contains("-osdisk-"));
+    assert!(disks[1]["name"].as_str().unwrap().contains("-datadisk-0-"));
+
+    let resources = harness.admin("resources").await;
+    let drill_disks: Vec<&Value> = resources
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| {
+            entry["type"] == "Microsoft.Compute/disks" && entry["resource_group"] == DRILL_GROUP
+        })
+        .collect();
+    assert_eq!(drill_disks.len(), 2);
+    assert_eq!(drill_disks[0]["restore_job_id"], job_id);
+    assert_eq!(drill_disks[0]["disk_state"], "Unattached");
+    assert_eq!(drill_disks[0]["deleting"], false);
+
+    // A failed restore job creates nothing.
+    let failed_url = harness.start_restore("vm-app02", &token).await;
+    harness.advance_clock(DEMO_RESTORE_SECONDS).await;
+    let failed = harness.get_json(&failed_url, &token).await;
+    assert_eq!(failed["properties"]["status"], "Failed");
+    assert!(failed["properties"]["errorDetails"][0]["errorString"].is_string());
+    assert_eq!(harness.drill_disks(&token).await.len(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_restore_conflicts() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let point = harness
+        .recovery_point_names("vm-app01", &token)
+        .await
+        .remove(0);
+    let body = restore_body("vm-app01", &point);
+
+    let first = harness
+        .trigger_restore("vm-app01", &point, &body, &token)
+        .await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    let second = harness
+        .trigger_restore("vm-app01", &point, &body, &token)
+        .await;
+    assert_eq!(
+        error_code(second).await,
+        (StatusCode::CONFLICT, "BMSUserErrorObjectLocked".to_owned())
+    );
+    let other_vm_point = harness
+        .recovery_point_names("vm-app02", &token)
+        .await
+        .remove(0);
+    let other_vm = harness
+        .trigger_restore(
+            "vm-app02",
+            &other_vm_point,
+            &restore_body("vm-app02", &other_vm_point),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        other_vm.status(),
+        StatusCode::ACCEPTED,
+        "another VM may restore meanwhile"
+    );
+
+    harness.advance_clock(DEMO_RESTORE_SECONDS).await;
+    let after = harness
+        .trigger_restore("vm-app01", &point, &body, &token)
+        .await;
+    assert_eq!(after.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn disk_delete_operation() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.failing_deletes = vec!["vm-app01-datadisk-0-*".to_owned()];
+    scenario.arm.delete_duration_seconds = 5;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    harness.start_restore("vm-app01", &token).await;
+    harness.advance_clock(DEMO_RESTORE_SECONDS).await;
+    let disks = harness.drill_disks(&token).await;
+    let os_disk = disks[0]["name"].as_str().unwrap().to_owned();
+    let data_disk = disks[1]["name"].as_str().unwrap().to_owned();
+
+    let delete = harness
+        .send(
+            reqwest::Method::DELETE,
+            &harness.disk_url(DRILL_GROUP, &os_disk),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(delete.status(), StatusCode::ACCEPTED);
+    let operation_prefix = format!(
+        "{}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Compute/locations/westeurope/operations/",
+        harness.arm()
+    );
+    let async_operation = header(&delete, "azure-asyncoperation").to_owned();
+    let location = header(&delete, "location").to_owned();
+    assert!(
+        async_operation.starts_with(&operation_prefix),
+        "{async_operation}"
+    );
+    assert!(
+        async_operation.ends_with("api-version=2024-03-02"),
+        "{async_operation}"
+    );
+    assert!(location.starts_with(&operation_prefix), "{location}");
+    assert!(location.contains("monitor=true"), "{location}");
+    assert_eq!(header(&delete, "retry-after"), "1");
+
+    let running = harness.get_json(&async_operation, &token).await;
+    assert_eq!(running["status"], "InProgress");
+    assert!(running["startTime"].as_str().unwrap().ends_with("+00:00"));
+    assert!(running["name"].is_string());
+    assert_eq!(
+        harness.get(&location, &token).await.status(),
+        StatusCode::ACCEPTED
+    );
+    let resources = harness.admin("resources").await;
+    let deleting = resources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["name"] == os_disk.as_str())
+        .unwrap();
+    assert_eq!(deleting["deleting"], true);
+
+    harness.advance_clock(5).await;
+    let succeeded = harness.get_json(&async_operation, &token).await;
+    assert_eq!(succeeded["status"], "Succeeded");
+    assert!(succeeded["endTime"].is_string());
+    assert!(succeeded.get("error").is_none());
+    assert_eq!(
+        harness.get(&location, &token).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let deleted_disk = harness
+        .get(&harness.disk_url(DRILL_GROUP, &os_disk), &token)
+        .await;
+    assert_eq!(
+        error_code(deleted_disk).await,
+        (StatusCode::NOT_FOUND, "ResourceNotFound".to_owned())
+    );
+    let again = harness
+        .send(
+            reqwest::Method::DELETE,
+            &harness.disk_url(DRILL_GROUP, &os_disk),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::NO_CONTENT);
+
+    let failing = harness
+        .send(
+            reqwest::Method::DELETE,
+            &harness.disk_url(DRILL_GROUP, &data_disk),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(failing.status(), StatusCode::ACCEPTED);
+    let failing_status = header(&failing, "azure-asyncoperation").to_owned();
+    let failing_location = header(&failing, "location").to_owned();
+    harness.advance_clock(5).await;
+    let failed = harness.get_json(&failing_status, &token).await;
+    assert_eq!(failed["status"], "Failed");
+    assert_eq!(failed["error"]["code"], "OperationNotAllowed");
+    assert!(failed["error"]["message"].is_string());
+    assert_eq!(
+        error_code(harness.get(&failing_location, &token).await).await,
+        (StatusCode::CONFLICT, "OperationNotAllowed".to_owned())
+    );
+    let failed_disk = harness
+        .get_json(&harness.disk_url(DRILL_GROUP, &data_disk), &token)
+        .await;
+    assert_eq!(failed_disk["name"], data_disk.as_str());
+    assert_eq!(harness.drill_disks(&token).await.len(), 1);
+
+    let attached = harness
+        .send(
+            reqwest::Method::DELETE,
+            &harness.disk_url("rg-app", "vm-app01_OsDisk_1"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        error_code(attached).await,
+        (StatusCode::CONFLICT, "OperationNotAllowed".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn disk_tags_merge() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    harness.start_restore("vm-app01", &token).await;
+    harness.advance_clock(DEMO_RESTORE_SECONDS).await;
+    let disk = harness.drill_disks(&token).await.remove(0);
+    let disk_id = disk["id"].as_str().unwrap().to_owned();
+    let tags_url = format!(
+        "{}{disk_id}/providers/Microsoft.Resources/tags/default?api-version=2021-04-01",
+        harness.arm()
+    );
+
+    let merge =
+        |tags: Value| serde_json::json!({"operation": "Merge", "properties": {"tags": tags}});
+    let first = harness
+        .send(
+            reqwest::Method::PATCH,
+            &tags_url,
+            &token,
+            Some(&merge(
+                serde_json::json!({"drill-run": "42", "owner": "ci"}),
+            )),
+        )
+        .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second: Value = harness
+        .send(
+            reqwest::Method::PATCH,
+            &tags_url,
+            &token,
+            Some(&merge(serde_json::json!({"owner": "backup-drills"}))),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expected_tags = serde_json::json!({"drill-run": "42", "owner": "backup-drills"});
+    assert_eq!(
+        second,
+        serde_json::json!({
+            "id": format!("{disk_id}/providers/Microsoft.Resources/tags/default"),
+            "name": "default",
+            "type": "Microsoft.Resources/tags",
+            "properties": {"tags": expected_tags},
+        })
+    );
+
+    let fetched = harness
+        .get_json(
+            &format!("{}{disk_id}?api-version=2024-03-02", harness.arm()),
+            &token,
+        )
+        .await;
+    assert_eq!(fetched["tags"], expected_tags);
+    let resources = harness.admin("resources").await;
+    let entry = resources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["id"] == disk_id.as_str())
+        .unwrap();
+    assert_eq!(entry["tags"], expected_tags);
+
+    let invalid = harness
+        .send(
+            reqwest::Method::PATCH,
+            &tags_url,
+            &token,
+            Some(&serde_json::json!({"operation": "Append", "properties": {"tags": {}}})),
+        )
+        .await;
+    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+    let missing_disk = harness
+        .send(
+            reqwest::Method::PATCH,
+            &format!(
+                "{}/providers/Microsoft.Compute/disks/missing/providers/Microsoft.Resources/tags/default?api-version=2021-04-01",
+                harness.group_url(DRILL_GROUP)
+            ),
+            &token,
+            Some(&merge(serde_json::json!({"a": "b"}))),
+        )
+        .await;
+    assert_eq!(missing_disk.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn resource_groups_and_storage_accounts() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+
+    for spelling in ["resourceGroups", "resourcegroups"] {
+        let group = harness
+            .get_json(
+                &format!(
+                    "{}/subscriptions/{SUBSCRIPTION}/{spelling}/{DRILL_GROUP}?api-version=2021-04-01",
+                    harness.arm()
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(
+            group,
+            serde_json::json!({
+                "id": format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DRILL_GROUP}"),
+                "name": DRILL_GROUP,
+                "type": "Microsoft.Resources/resourceGroups",
+                "location": "westeurope",
+                "properties": {"provisioningState": "Succeeded"},
+            })
+        );
+    }
+    let missing_group = harness
+        .get(
+            &format!("{}?api-version=2021-04-01", harness.group_url("rg-missing")),
+            &token,
+        )
+        .await;
+    assert_eq!(missing_group.status(), StatusCode::NOT_FOUND);
+    let body: Value = missing_group.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ResourceGroupNotFound");
+    assert_eq!(
+        body["error"]["message"],
+        "Resource group 'rg-missing' could not be found."
+    );
+
+    let account = harness
+        .get_json(
+            &format!(
+                "{}/providers/Microsoft.Storage/storageAccounts/{STAGING_ACCOUNT}?api-version=2023-05-01",
+                harness.group_url("rg-backup")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(account["name"], STAGING_ACCOUNT);
+    assert_eq!(account["type"], "Microsoft.Storage/storageAccounts");
+    assert_eq!(account["location"], "westeurope");
+    assert_eq!(account["kind"], "StorageV2");
+    assert!(account["sku"]["name"].is_string());
+    assert_eq!(account["properties"]["provisioningState"], "Succeeded");
+    assert!(account["id"].as_str().unwrap().ends_with(
+        "/resourceGroups/rg-backup/providers/Microsoft.Storage/storageAccounts/stdrillstaging"
+    ));
+
+    let missing_account = harness
+        .get(
+            &format!(
+                "{}/providers/Microsoft.Storage/storageAccounts/stmissing?api-version=2023-05-01",
+                harness.group_url("rg-backup")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        error_code(missing_account).await,
+        (StatusCode::NOT_FOUND, "ResourceNotFound".to_owned())
+    );
+    let missing_vm = harness
+        .get(
+            &format!(
+                "{}/providers/Microsoft.Compute/virtualMachines/vm-missing?api-version=2024-07-01",
+                harness.group_url("rg-app")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        error_code(missing_vm).await,
+        (StatusCode::NOT_FOUND, "ResourceNotFound".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn permissions_for_any_scope() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let permissions_url = |scope: String| {
+        format!("{scope}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01")
+    };
+    let account = format!(
+        "{}/providers/Microsoft.Storage/storageAccounts/{STAGING_ACCOUNT}",
+        harness.group_url("rg-backup")
+    );
+    for scope in [harness.vault_url(), harness.group_url(DRILL_GROUP), account] {
+        let body = harness.get_json(&permissions_url(scope), &token).await;
+        assert_eq!(
+            body,
+            serde_json::json!({"value": [{"actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": []}]})
+        );
+    }
+    let missing = harness
+        .get(&permissions_url(harness.group_url("rg-missing")), &token)
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let mut scenario = Scenario::demo();
+    scenario.arm.permissions.actions =
+        vec!["Microsoft.RecoveryServices/Vaults/backupJobs/read".to_owned()];
+    scenario.arm.permissions.not_actions = vec!["Microsoft.Compute/disks/delete".to_owned()];
+    let restricted = Harness::start(scenario).await;
+    let token = restricted.access_token().await;
+    let body = restricted
+        .get_json(&permissions_url(restricted.group_url(DRILL_GROUP)), &token)
+        .await;
+    assert_eq!(
+        body["value"][0]["actions"],
+        serde_json::json!(["Microsoft.RecoveryServices/Vaults/backupJobs/read"])
+    );
+    assert_eq!(
+        body["value"][0]["notActions"],
+        serde_json::json!(["Microsoft.Compute/disks/delete"])
+    );
+}

@@ -155,6 +155,22 @@ impl Simulator {
             .count()
     }
 
+    /// Every simulated ARM resource (such as restored disks) that exists now.
+    pub fn resources(&self) -> Vec<Value> {
+        match self.admin("resources") {
+            Value::Array(list) => list,
+            other => other["resources"].as_array().cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Every job the simulator holds, backups and restores.
+    pub fn jobs(&self) -> Vec<Value> {
+        match self.admin("jobs") {
+            Value::Array(list) => list,
+            other => other["jobs"].as_array().cloned().unwrap_or_default(),
+        }
+    }
+
     /// Every GitHub token and ARM access token the simulator issued (the `token` fields of the
     /// admin listing).
     pub fn issued_tokens(&self) -> Vec<String> {
@@ -319,6 +335,29 @@ impl<'a> Step<'a> {
     }
 
     pub fn run(self) -> StepResult {
+        self.run_with(|_| {})
+    }
+
+    /// Runs the step, sends `signal` (such as `INT`) after `delay`, and returns the result and
+    /// how long the binary took to exit after the signal.
+    pub fn run_with_signal(self, delay: Duration, signal: &str) -> (StepResult, Duration) {
+        let mut exit_delay = Duration::ZERO;
+        let result = self.run_with(|pid| {
+            std::thread::sleep(delay);
+            let sent = Instant::now();
+            let status = Command::new("kill")
+                .args(["-s", signal, &pid.to_string()])
+                .status()
+                .expect("run kill");
+            assert!(status.success(), "kill -s {signal} {pid} failed");
+            exit_delay = sent.elapsed();
+        });
+        (result, exit_delay)
+    }
+
+    /// Runs the step; `during` gets the child's process ID while it runs.
+    fn run_with(self, during: impl FnOnce(u32)) -> StepResult {
+        // The simulator must outlive the step; the borrow says so, nothing else reads it.
         let _ = self.sim;
         let dir = TempDir::new("step");
         let output_path = dir.path().join("set_output");
@@ -350,22 +389,19 @@ impl<'a> Step<'a> {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start azure-backup-oidc");
-        let mut stdout = String::new();
-        let mut stderr = String::new();
-        let mut stderr_pipe = child.stderr.take().unwrap();
-        let stderr_reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr_pipe.read_to_string(&mut text);
-            text
-        });
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut stdout)
-            .unwrap();
-        stderr.push_str(&stderr_reader.join().unwrap());
+        let read_all = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        };
+        let stdout_reader = read_all(Box::new(child.stdout.take().unwrap()));
+        let stderr_reader = read_all(Box::new(child.stderr.take().unwrap()));
+        during(child.id());
         let status = child.wait().unwrap();
+        let stdout = stdout_reader.join().unwrap();
+        let stderr = stderr_reader.join().unwrap();
 
         assert_eq!(
             guard.connections.load(Ordering::SeqCst),
@@ -374,11 +410,20 @@ impl<'a> Step<'a> {
         );
 
         let output_file = std::fs::read_to_string(&output_path).unwrap();
+        let mut outputs = parse_output_file(&output_file);
+        // The step's folder is removed below, so a drill report is copied out first.
+        if let Some(report) = outputs.get_mut("report") {
+            let kept =
+                std::env::temp_dir().join(format!("abo-report-{}.json", uuid::Uuid::new_v4()));
+            if std::fs::copy(&*report, &kept).is_ok() {
+                *report = kept.display().to_string();
+            }
+        }
         StepResult {
             code: status.code().unwrap_or(-1),
             stdout,
             stderr,
-            outputs: parse_output_file(&output_file),
+            outputs,
             output_file,
             summary: std::fs::read_to_string(&summary_path).unwrap(),
         }

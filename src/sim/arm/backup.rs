@@ -62,6 +62,7 @@ pub(crate) fn trigger(
             activity_id: uuid::Uuid::new_v4().to_string(),
             plan: item.job.clone(),
             recovery_point_expiry,
+            restore: None,
         });
     }
 
@@ -78,7 +79,7 @@ pub(crate) fn trigger(
 }
 
 /// Builds a 202 with the three polling headers of a running operation on `item_url`.
-fn accepted_with_polling_headers(
+pub(crate) fn accepted_with_polling_headers(
     simulator: &Simulator,
     item_url: &str,
     operation_id: &str,

@@ -9,6 +9,7 @@ use super::filter;
 use super::jobs::job_state;
 use super::paging::select_page;
 use super::path::{ItemPath, VaultPath};
+use super::recovery_points::newest_scenario_point_time;
 use super::resources::{
     container_name, find_item, find_vault, item_id, protected_item_name, vault_id,
     virtual_machine_id,
@@ -71,14 +72,16 @@ pub(crate) fn item_resource(
 }
 
 /// Status and time of the item's latest finished backup job, and its latest recovery point. Before
-/// any job finishes, a successful scheduled backup one day before the simulator started.
+/// any job finishes, a successful scheduled backup that took the scenario's newest recovery point
+/// (one day before the simulator started when the scenario lists none).
 fn last_backup(
     simulator: &Simulator,
     vault_index: usize,
     item_index: usize,
     now: OffsetDateTime,
 ) -> (&'static str, OffsetDateTime, OffsetDateTime) {
-    let initial = simulator.clock.origin() - INITIAL_BACKUP_AGE;
+    let initial = newest_scenario_point_time(simulator, vault_index, item_index)
+        .unwrap_or_else(|| simulator.clock.origin() - INITIAL_BACKUP_AGE);
     let mut status = "Completed";
     let mut last_time = initial;
     let mut recovery_point = initial;
@@ -86,7 +89,7 @@ fn last_backup(
     let item_jobs = state
         .jobs
         .iter()
-        .filter(|job| job.vault == vault_index && job.item == item_index);
+        .filter(|job| job.vault == vault_index && job.item == item_index && job.restore.is_none());
     for job in item_jobs {
         let current = job_state(job, now);
         let Some(ended_at) = current.ended_at else {

@@ -10,6 +10,7 @@ use super::paging::select_page;
 use super::path::VaultPath;
 use super::resources::{find_vault, vault_id};
 use super::response::arm_error;
+use super::restore;
 use crate::sim::clock::configured_seconds;
 use crate::sim::format;
 use crate::sim::http::{SimRequest, SimResponse};
@@ -85,16 +86,20 @@ pub(crate) fn job_resource(simulator: &Simulator, job: &BackupJob, now: OffsetDa
         properties.insert("actionsInfo".to_owned(), json!(["Cancellable"]));
     }
     properties.insert("virtualMachineVersion".to_owned(), json!("Compute"));
-    properties.insert(
-        "extendedInfo".to_owned(),
-        json!({
+    let extended_info = match &job.restore {
+        Some(details) => json!({
+            "tasksList": restore::task_list(job, &state),
+            "propertyBag": restore::property_bag(job, details, &state, &item.vm_name),
+        }),
+        None => json!({
             "tasksList": task_list(job, &state),
             "propertyBag": { "VM Name": item.vm_name },
         }),
-    );
+    };
+    properties.insert("extendedInfo".to_owned(), extended_info);
     properties.insert("entityFriendlyName".to_owned(), json!(item.vm_name));
     properties.insert("backupManagementType".to_owned(), json!("AzureIaasVM"));
-    properties.insert("operation".to_owned(), json!("Backup"));
+    properties.insert("operation".to_owned(), json!(job.operation()));
     properties.insert("status".to_owned(), json!(state.status));
     properties.insert(
         "startTime".to_owned(),
@@ -150,12 +155,16 @@ fn task_list(job: &BackupJob, state: &JobState) -> Value {
 /// the warning.
 fn error_details(job: &BackupJob, state: &JobState) -> Option<Value> {
     let plan = &job.plan;
+    let default_message = match job.restore {
+        Some(_) => restore::DEFAULT_FAILURE_MESSAGE,
+        None => DEFAULT_FAILURE_MESSAGE,
+    };
     let (code, message) = match state.outcome {
         Some(JobOutcome::Failed) => (
             plan.error_code.unwrap_or(DEFAULT_FAILURE_CODE),
             plan.error_message
                 .clone()
-                .unwrap_or_else(|| DEFAULT_FAILURE_MESSAGE.to_owned()),
+                .unwrap_or_else(|| default_message.to_owned()),
         ),
         Some(JobOutcome::CompletedWithWarnings)
             if plan.error_code.is_some() || plan.error_message.is_some() =>
@@ -294,7 +303,7 @@ impl JobFilter {
                 .as_deref()
                 .is_none_or(|expected| expected.eq_ignore_ascii_case(actual))
         };
-        equals(&self.operation, "Backup")
+        equals(&self.operation, job.operation())
             && equals(&self.status, job_state(job, now).status)
             && equals(&self.backup_management_type, "AzureIaasVM")
             && equals(&self.job_id, &job.id)
@@ -322,6 +331,7 @@ mod tests {
                 ..JobScenario::default()
             },
             recovery_point_expiry: None,
+            restore: None,
         }
     }
 

@@ -1,21 +1,32 @@
 //! Azure Resource Manager with the Recovery Services backup provider: routing, the `api-version`
 //! and bearer checks, the rate-limit and correlation headers, and the ARM error envelope on every
-//! failure.
+//! failure. Besides backups it serves what a restore drill uses: recovery points and restores, and
+//! the resource groups, storage accounts, VMs, disks, tags and permissions around them.
 //!
 //! Paths are percent-decoded before matching (`%3B` is `;`), and literal segments, provider names
 //! and resource names match case-insensitively. Any `api-version` value is accepted.
 
 mod auth;
 mod backup;
+pub(crate) mod compute;
+mod disk_deletion;
 mod filter;
+pub(crate) mod inventory;
 mod items;
 pub(crate) mod jobs;
 mod metadata;
 mod paging;
 mod path;
+mod permissions;
 pub(crate) mod ratelimit;
+mod recovery_points;
+mod resource_groups;
+mod resource_path;
 mod resources;
 mod response;
+pub(crate) mod restore;
+mod storage;
+mod tags;
 
 use hyper::{Method, StatusCode};
 
@@ -95,6 +106,34 @@ fn serve(
         }
         (&Method::GET, Route::Jobs(vault)) => jobs::list(simulator, request, &vault),
         (&Method::GET, Route::Job(vault, job)) => jobs::get(simulator, &vault, &job),
+        (&Method::GET, Route::RecoveryPoints(item)) => {
+            recovery_points::list(simulator, request, &item)
+        }
+        (&Method::GET, Route::RecoveryPoint(item, point)) => {
+            recovery_points::get(simulator, &item, &point)
+        }
+        (&Method::POST, Route::TriggerRestore(item, point)) => {
+            restore::trigger(simulator, request, &item, &point)
+        }
+        (&Method::GET, Route::ResourceGroup(group)) => resource_groups::get(simulator, &group),
+        (&Method::GET, Route::StorageAccount(group, name)) => {
+            storage::get(simulator, &group, &name)
+        }
+        (&Method::GET, Route::VirtualMachine(group, name)) => {
+            compute::get_virtual_machine(simulator, &group, &name)
+        }
+        (&Method::GET, Route::Disks(group)) => compute::list_disks(simulator, request, &group),
+        (&Method::GET, Route::Disk(group, name)) => compute::get_disk(simulator, &group, &name),
+        (&Method::DELETE, Route::Disk(group, name)) => {
+            disk_deletion::delete(simulator, request, &group, &name)
+        }
+        (&Method::GET, Route::ComputeOperation(operation)) => {
+            disk_deletion::operation(simulator, request, &operation)
+        }
+        (&Method::GET | &Method::PUT | &Method::PATCH, Route::Tags(scope)) => {
+            tags::handle(simulator, request, &scope)
+        }
+        (&Method::GET, Route::Permissions(scope)) => permissions::get(simulator, &scope),
         _ => Err(method_not_allowed(request)),
     }
 }

@@ -1,6 +1,9 @@
 //! ARM request paths: matching decoded segments against the routes the simulator serves. Literal
 //! segments and provider names match case-insensitively, as ARM does (`Subscriptions`,
-//! `microsoft.recoveryservices`, `BACKUPJOBS`).
+//! `microsoft.recoveryservices`, `BACKUPJOBS`). Routes outside Recovery Services are parsed in
+//! `resource_path`.
+
+use super::resource_path::{self, ComputeOperationPath, GroupPath};
 
 /// A Recovery Services vault as named in a request path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +38,23 @@ pub(crate) enum Route {
     VaultOperationStatus(VaultPath, String),
     Jobs(VaultPath),
     Job(VaultPath, String),
+    RecoveryPoints(ItemPath),
+    RecoveryPoint(ItemPath, String),
+    TriggerRestore(ItemPath, String),
+    ResourceGroup(GroupPath),
+    StorageAccount(GroupPath, String),
+    VirtualMachine(GroupPath, String),
+    Disks(GroupPath),
+    Disk(GroupPath, String),
+    ComputeOperation(ComputeOperationPath),
+    /// `{scope}/providers/Microsoft.Resources/tags/default`, with the scope's segments.
+    Tags(Vec<String>),
+    /// `{scope}/providers/Microsoft.Authorization/permissions`, with the scope's segments.
+    Permissions(Vec<String>),
 }
 
 /// Marks a segment that matches any value and is captured.
-const ANY: &str = "{}";
+pub(super) const ANY: &str = "{}";
 
 const VAULT_PREFIX: [&str; 8] = [
     "subscriptions",
@@ -75,6 +91,9 @@ pub(crate) fn parse_route(segments: &[String]) -> Option<Route> {
     }
     if let Some(captured) = matches_exactly(&segments, &["subscriptions", ANY]) {
         return Some(Route::Subscription(captured[0].to_owned()));
+    }
+    if let Some(route) = resource_path::parse_resource_route(&segments) {
+        return Some(route);
     }
 
     let (vault_captures, rest) = match_prefix(&segments, &VAULT_PREFIX)?;
@@ -118,11 +137,20 @@ pub(crate) fn parse_route(segments: &[String]) -> Option<Route> {
     if let Some(captured) = matches_exactly(rest, &["operationResults", ANY]) {
         return Some(Route::ItemOperationResult(item, captured[0].to_owned()));
     }
+    if matches_exactly(rest, &["recoveryPoints"]).is_some() {
+        return Some(Route::RecoveryPoints(item));
+    }
+    if let Some(captured) = matches_exactly(rest, &["recoveryPoints", ANY]) {
+        return Some(Route::RecoveryPoint(item, captured[0].to_owned()));
+    }
+    if let Some(captured) = matches_exactly(rest, &["recoveryPoints", ANY, "restore"]) {
+        return Some(Route::TriggerRestore(item, captured[0].to_owned()));
+    }
     None
 }
 
 /// Matches the whole path against a pattern and returns the captured segments.
-fn matches_exactly<'a>(segments: &[&'a str], pattern: &[&str]) -> Option<Vec<&'a str>> {
+pub(super) fn matches_exactly<'a>(segments: &[&'a str], pattern: &[&str]) -> Option<Vec<&'a str>> {
     match match_prefix(segments, pattern)? {
         (captured, []) => Some(captured),
         _ => None,
@@ -130,7 +158,7 @@ fn matches_exactly<'a>(segments: &[&'a str], pattern: &[&str]) -> Option<Vec<&'a
 }
 
 /// Matches the start of the path against a pattern. Returns the captured segments and the rest.
-fn match_prefix<'a, 's>(
+pub(super) fn match_prefix<'a, 's>(
     segments: &'s [&'a str],
     pattern: &[&str],
 ) -> Option<(Vec<&'a str>, &'s [&'a str])> {
@@ -232,6 +260,37 @@ mod tests {
             Some(Route::Subscription("abc".to_owned()))
         );
         assert_eq!(route("/tenants"), Some(Route::Tenants));
+    }
+
+    #[test]
+    fn route_recovery_points_and_restore() {
+        let item = format!(
+            "{VAULT}/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg-app;vm-app01/protectedItems/VM;iaasvmcontainerv2;rg-app;vm-app01"
+        );
+        assert_eq!(
+            route(&format!("{item}/recoveryPoints")),
+            Some(Route::RecoveryPoints(expected_item()))
+        );
+        assert_eq!(
+            route(&format!("{item}/RecoveryPoints/22244821112382")),
+            Some(Route::RecoveryPoint(
+                expected_item(),
+                "22244821112382".to_owned()
+            ))
+        );
+        assert_eq!(
+            route(&format!("{item}/recoveryPoints/22244821112382/restore")),
+            Some(Route::TriggerRestore(
+                expected_item(),
+                "22244821112382".to_owned()
+            ))
+        );
+        assert_eq!(
+            route(&format!(
+                "{item}/recoveryPoints/22244821112382/provisionInstantItemRecovery"
+            )),
+            None
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use hyper::StatusCode;
 
 use super::path::{ItemPath, VaultPath};
+use super::resource_groups::{existing_group, group_not_found};
 use super::response::arm_error;
 use crate::sim::http::SimResponse;
 use crate::sim::scenario::{ProtectedItemScenario, VaultScenario};
@@ -31,27 +32,13 @@ pub(crate) fn check_subscription(
 /// Finds the vault a path names and returns its index in the scenario.
 pub(crate) fn find_vault(simulator: &Simulator, path: &VaultPath) -> Result<usize, SimResponse> {
     check_subscription(simulator, &path.subscription)?;
-    let vaults = &simulator.scenario.arm.vaults;
-    let group_exists = vaults.iter().any(|vault| {
-        vault
-            .resource_group
-            .eq_ignore_ascii_case(&path.resource_group)
-            || vault.protected_items.iter().any(|item| {
-                item.vm_resource_group
-                    .eq_ignore_ascii_case(&path.resource_group)
-            })
-    });
-    if !group_exists {
-        return Err(arm_error(
-            StatusCode::NOT_FOUND,
-            "ResourceGroupNotFound",
-            format!(
-                "Resource group '{}' could not be found.",
-                path.resource_group
-            ),
-        ));
+    if existing_group(simulator, &path.resource_group).is_none() {
+        return Err(group_not_found(&path.resource_group));
     }
-    vaults
+    simulator
+        .scenario
+        .arm
+        .vaults
         .iter()
         .position(|vault| {
             vault.resource_group.eq_ignore_ascii_case(&path.resource_group)

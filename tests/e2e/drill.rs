@@ -1,0 +1,435 @@
+//! Restore drills and clean-up through the binary: outputs, the JSON report, and what the
+//! simulator holds afterwards.
+
+use serde_json::{json, Value};
+
+use crate::support::{assert_no_token_leak, Simulator, Step, StepResult};
+
+const TARGET_GROUP: &str = "rg-drill";
+
+/// A vault with one VM (two disks) whose recovery points are `points` (name, age in hours) and
+/// whose restore job is `restore`, plus extra `arm` fields.
+fn drill_scenario(points: &[(&str, f64)], restore: Value, arm_extra: Value) -> Value {
+    let points: Vec<Value> = points
+        .iter()
+        .map(|(name, age)| json!({"name": name, "age_hours": age}))
+        .collect();
+    let mut arm = json!({
+        "operation_retry_after_seconds": 1,
+        "operation_duration_seconds": 1,
+        "delete_duration_seconds": 1,
+        "vaults": [{
+            "resource_group": "rg-backup",
+            "name": "rsv-contoso",
+            "location": "westeurope",
+            "protected_items": [{
+                "vm_name": "vm-app01",
+                "vm_resource_group": "rg-app",
+                "recovery_points": points,
+                "source_disks": [
+                    {"size_gb": 128, "sku": "Premium_LRS"},
+                    {"lun": 0, "size_gb": 256, "sku": "StandardSSD_LRS"}
+                ],
+                "restore": restore,
+            }],
+        }],
+    });
+    if let Value::Object(extra) = arm_extra {
+        for (key, value) in extra {
+            arm[key] = value;
+        }
+    }
+    json!({"arm": arm})
+}
+
+fn quick_restore() -> Value {
+    json!({"duration_seconds": 2, "outcome": "Completed"})
+}
+
+fn standard_points() -> Vec<(&'static str, f64)> {
+    vec![("111111", 2.0), ("222222", 26.0), ("333333", 50.0)]
+}
+
+fn drill_step(sim: &Simulator) -> Step<'_> {
+    Step::new(sim)
+        .input("operation", "restore-drill")
+        .input("target-resource-group", TARGET_GROUP)
+        .input("staging-storage-account", "stdrillstaging")
+}
+
+/// Disks in the drill's resource group, as the simulator holds them.
+fn drill_disks(sim: &Simulator) -> Vec<Value> {
+    sim.resources()
+        .into_iter()
+        .filter(|resource| {
+            let id = resource["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            id.contains(&format!("/resourcegroups/{TARGET_GROUP}/"))
+                && id.contains("/microsoft.compute/disks/")
+        })
+        .collect()
+}
+
+fn restore_jobs(sim: &Simulator) -> usize {
+    sim.jobs()
+        .iter()
+        .filter(|job| job.to_string().to_ascii_lowercase().contains("\"restore\""))
+        .count()
+}
+
+fn report(result: &StepResult) -> Value {
+    let path = result.outputs.get("report").expect("report output");
+    let text = std::fs::read_to_string(path).expect("report file");
+    serde_json::from_str(&text).expect("report is JSON")
+}
+
+fn restored_ids(result: &StepResult) -> Vec<String> {
+    serde_json::from_str(&result.outputs["restored-resource-ids"]).expect("JSON array")
+}
+
+#[test]
+fn drill_passes_and_cleans_up() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({}),
+    ));
+    let result = drill_step(&sim)
+        .input("max-recovery-point-age", "26h")
+        .input("max-restore-duration", "5m")
+        .run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "passed");
+    assert_eq!(
+        result.outputs["recovery-point-id"], "111111",
+        "latest point"
+    );
+    let age: u64 = result.outputs["recovery-point-age-seconds"]
+        .parse()
+        .unwrap();
+    assert!((7100..7400).contains(&age), "age {age}");
+    assert!(!result.outputs["restore-job-id"].is_empty());
+    assert!(result.outputs.contains_key("restore-duration-seconds"));
+    let ids = restored_ids(&result);
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for id in &ids {
+        assert!(
+            id.to_ascii_lowercase()
+                .contains("/resourcegroups/rg-drill/providers/microsoft.compute/disks/"),
+            "{id}"
+        );
+    }
+
+    let report = report(&result);
+    assert_eq!(report["schemaVersion"], 1);
+    assert_eq!(report["operation"], "restore-drill");
+    assert_eq!(report["result"], "passed");
+    assert_eq!(report["failureReason"], Value::Null);
+    assert_eq!(
+        report["who"]["subject"],
+        "repo:contoso/backup-drills:environment:prod"
+    );
+    assert_eq!(report["who"]["repository"], "contoso/backup-drills");
+    assert_eq!(
+        report["who"]["runUrl"],
+        "https://github.com/contoso/backup-drills/actions/runs/42"
+    );
+    assert_eq!(report["what"]["item"], "vm-app01");
+    assert_eq!(report["what"]["recoveryPoint"]["name"], "111111");
+    assert_eq!(report["gates"]["rpo"]["maxSeconds"], 26 * 3600);
+    assert_eq!(report["gates"]["rpo"]["passed"], true);
+    assert_eq!(report["gates"]["rto"]["passed"], true);
+    assert_eq!(report["restoreJob"]["status"], "Completed");
+    let resources = report["restoredResources"].as_array().unwrap();
+    assert_eq!(resources.len(), 2);
+    assert!(
+        resources
+            .iter()
+            .all(|resource| resource["verified"] == true),
+        "{resources:?}"
+    );
+    assert_eq!(report["cleanup"]["performed"], true);
+    assert_eq!(report["cleanup"]["deleted"].as_array().unwrap().len(), 2);
+    let phases: Vec<&str> = report["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|phase| phase["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "Find the protected VM",
+            "Choose the recovery point",
+            "Check the target",
+            "Restore",
+            "Verify",
+            "Clean up"
+        ]
+    );
+
+    assert!(
+        result.summary.contains("### Restore drill: passed"),
+        "{}",
+        result.summary
+    );
+    assert!(
+        result
+            .summary
+            .contains("| RPO: recovery point age | 26h 00m 00s |"),
+        "{}",
+        result.summary
+    );
+    assert!(
+        result.summary.contains("```mermaid\ngantt"),
+        "{}",
+        result.summary
+    );
+    assert!(
+        drill_disks(&sim).is_empty(),
+        "clean-up leaves nothing: {:?}",
+        drill_disks(&sim)
+    );
+    assert_no_token_leak(&sim, &result);
+}
+
+#[test]
+fn stale_point_fails_rpo_gate() {
+    let sim = Simulator::start(drill_scenario(
+        &[("333333", 50.0)],
+        quick_restore(),
+        json!({}),
+    ));
+    let result = drill_step(&sim)
+        .input("max-recovery-point-age", "26h")
+        .run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "failed");
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("RPO gate failed"), "{}", errors[0]);
+    let report = report(&result);
+    assert_eq!(report["gates"]["rpo"]["passed"], false);
+    assert_eq!(report["restoreJob"], Value::Null);
+    assert_eq!(restore_jobs(&sim), 0, "nothing may be restored");
+    assert!(drill_disks(&sim).is_empty());
+}
+
+#[test]
+fn slow_restore_fails_rto_but_cleans_up() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        json!({"duration_seconds": 6, "outcome": "Completed"}),
+        json!({}),
+    ));
+    let result = drill_step(&sim).input("max-restore-duration", "3s").run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "failed");
+    let report = report(&result);
+    assert_eq!(report["gates"]["rto"]["passed"], false);
+    assert!(report["gates"]["rto"]["actualSeconds"].as_u64().unwrap() > 3);
+    assert!(report["failureReason"]
+        .as_str()
+        .unwrap()
+        .contains("RTO gate failed"));
+    assert_eq!(report["cleanup"]["deleted"].as_array().unwrap().len(), 2);
+    assert!(drill_disks(&sim).is_empty(), "{:?}", drill_disks(&sim));
+}
+
+#[test]
+fn failed_restore_job_fails_drill() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        json!({"duration_seconds": 2, "outcome": "Failed", "error_code": 320001, "error_message": "The staging storage account is not reachable."}),
+        json!({}),
+    ));
+    let result = drill_step(&sim).run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "failed");
+    let report = report(&result);
+    assert_eq!(report["restoreJob"]["status"], "Failed");
+    assert_eq!(report["restoreJob"]["errorCode"], "320001");
+    assert!(report["failureReason"].as_str().unwrap().contains("320001"));
+    assert!(restored_ids(&result).is_empty());
+    assert!(drill_disks(&sim).is_empty());
+}
+
+#[test]
+fn cleanup_never_then_cleanup_operation() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({}),
+    ));
+    let drill = drill_step(&sim).input("cleanup", "never").run();
+
+    assert_eq!(drill.code, 0, "{}", drill.all_text());
+    let ids = restored_ids(&drill);
+    assert_eq!(ids.len(), 2);
+    assert_eq!(drill_disks(&sim).len(), 2, "cleanup: never keeps the disks");
+    let tagged = drill_disks(&sim);
+    assert!(
+        tagged
+            .iter()
+            .all(|disk| disk["tags"]["azure-backup-oidc-drill"] == "42"),
+        "{tagged:?}"
+    );
+    assert_eq!(
+        report(&drill)["cleanup"]["left"].as_array().unwrap().len(),
+        2
+    );
+
+    let cleanup = Step::new(&sim)
+        .input("operation", "cleanup")
+        .unset("INPUT_ITEMS")
+        .input(
+            "restored-resource-ids",
+            &drill.outputs["restored-resource-ids"],
+        )
+        .run();
+    assert_eq!(cleanup.code, 0, "{}", cleanup.all_text());
+    assert_eq!(cleanup.outputs["drill-result"], "passed");
+    assert_eq!(
+        report(&cleanup)["cleanup"]["deleted"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(drill_disks(&sim).is_empty(), "{:?}", drill_disks(&sim));
+}
+
+#[test]
+fn cleanup_refuses_untagged_disk() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({}),
+    ));
+    let source_disk = sim
+        .resources()
+        .into_iter()
+        .filter_map(|resource| resource["id"].as_str().map(str::to_string))
+        .find(|id| {
+            id.to_ascii_lowercase()
+                .contains("/resourcegroups/rg-app/providers/microsoft.compute/disks/")
+        })
+        .expect("the source VM's disk is a simulated resource");
+    let result = Step::new(&sim)
+        .input("operation", "cleanup")
+        .unset("INPUT_ITEMS")
+        .input("restored-resource-ids", &json!([source_disk]).to_string())
+        .run();
+
+    assert_eq!(result.code, 2, "{}", result.all_text());
+    assert!(
+        result.error_lines()[0].contains("azure-backup-oidc-drill"),
+        "{}",
+        result.error_lines()[0]
+    );
+    assert!(
+        sim.resources()
+            .iter()
+            .any(|resource| resource["id"] == source_disk.as_str()),
+        "the disk must stay"
+    );
+}
+
+#[test]
+fn validate_only_restores_nothing() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({}),
+    ));
+    let result = drill_step(&sim).input("validate-only", "true").run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "passed");
+    assert!(!result.outputs.contains_key("restore-job-id"));
+    let report = report(&result);
+    assert_eq!(report["validateOnly"], true);
+    assert_eq!(report["restoreJob"], Value::Null);
+    assert_eq!(restore_jobs(&sim), 0);
+    assert!(drill_disks(&sim).is_empty());
+    assert!(
+        result.summary.contains("validate only"),
+        "{}",
+        result.summary
+    );
+}
+
+#[test]
+fn validate_only_reports_missing_permission() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({"permissions": {"actions": ["*/read", "Microsoft.Compute/*"], "not_actions": []}}),
+    ));
+    let result = drill_step(&sim).input("validate-only", "true").run();
+
+    assert_eq!(result.code, 2, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("recoveryPoints/restore/action"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("Microsoft.Resources/tags/write"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(restore_jobs(&sim), 0);
+}
+
+#[test]
+fn point_chosen_by_time() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({}),
+    ));
+    let when = time::OffsetDateTime::now_utc() - time::Duration::hours(30);
+    let when = when
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let result = drill_step(&sim).input("recovery-point", &when).run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(
+        result.outputs["recovery-point-id"], "333333",
+        "newest point at or before {when}"
+    );
+}
+
+#[test]
+fn failing_delete_is_named() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({"failing_deletes": ["vm-app01-datadisk-*"]}),
+    ));
+    let result = drill_step(&sim).run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "failed");
+    let report = report(&result);
+    let failed = report["cleanup"]["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let failed_id = failed[0]["id"].as_str().unwrap();
+    assert!(failed_id.contains("datadisk"), "{failed_id}");
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains(failed_id), "{}", errors[0]);
+    let left = drill_disks(&sim);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["id"], failed_id);
+}
