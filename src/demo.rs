@@ -1,15 +1,20 @@
-//! `azure-backup-oidc demo`: starts the simulator with its sample scenario, runs this binary
-//! as a workflow step would (inputs in `INPUT_*`, temporary output and summary files), and
-//! prints the step's log, outputs and summary.
+//! `azure-backup-oidc demo`: starts the simulator with its sample scenario and runs this binary
+//! twice, as workflow steps would (inputs in `INPUT_*`, fresh output and summary files): an
+//! on-demand backup of every VM, then a restore drill of the first. It prints each step's log,
+//! outputs and summary.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::sim::{self, Scenario};
+use crate::sim::{self, Scenario, SimulatorUrls};
 
-/// Runs the demo and returns the step's exit code.
+/// Resource group and staging account of the demo's drill; the demo scenario creates both.
+const DRILL_TARGET_GROUP: &str = "rg-drill";
+const DRILL_STAGING_ACCOUNT: &str = "stdrillstaging";
+
+/// Runs the demo and returns the exit code of the first step that failed, else 0.
 pub fn run() -> i32 {
     match run_demo() {
         Ok(code) => code,
@@ -32,35 +37,86 @@ fn run_demo() -> Result<i32, String> {
     std::fs::create_dir_all(&work_dir)
         .map_err(|error| format!("cannot create {}: {error}", work_dir.display()))?;
     let scenario = Scenario::demo();
-    let step_env = step_inputs(&scenario);
+    let (common, vms) = step_inputs(&scenario);
     let simulator = runtime
         .block_on(sim::start(scenario, &work_dir))
         .map_err(|error| format!("cannot start the simulator: {error}"))?;
-    let urls = &simulator.urls;
+    let urls = simulator.urls.clone();
+    println!(
+        "Simulator ready on loopback: GitHub {} | Entra {} | ARM {}",
+        urls.id_token_request_url, urls.authority_host, urls.resource_manager_endpoint
+    );
+    println!(
+        "The simulator runs on its own clock, so the job times below are simulated. \
+         ::add-mask:: lines show *** here, as the runner shows them.\n"
+    );
 
-    let output_file = work_dir.join("github_output");
-    let summary_file = work_dir.join("step_summary");
+    let mut backup = common.clone();
+    backup.push(("INPUT_ITEMS".to_string(), vms.join("\n")));
+    let backup_code = run_step(
+        "1. Backup of every VM",
+        &backup,
+        &urls,
+        &work_dir.join("backup"),
+    )?;
+
+    let mut drill = common;
+    let first_vm = vms.first().cloned().unwrap_or_default();
+    drill.extend([
+        ("INPUT_OPERATION".to_string(), "restore-drill".to_string()),
+        ("INPUT_ITEMS".to_string(), first_vm),
+        (
+            "INPUT_TARGET-RESOURCE-GROUP".to_string(),
+            DRILL_TARGET_GROUP.to_string(),
+        ),
+        (
+            "INPUT_STAGING-STORAGE-ACCOUNT".to_string(),
+            DRILL_STAGING_ACCOUNT.to_string(),
+        ),
+        (
+            "INPUT_MAX-RECOVERY-POINT-AGE".to_string(),
+            "26h".to_string(),
+        ),
+        ("INPUT_MAX-RESTORE-DURATION".to_string(), "10m".to_string()),
+    ]);
+    let drill_code = run_step("2. Restore drill", &drill, &urls, &work_dir.join("drill"))?;
+
+    drop(simulator);
+    runtime.shutdown_background();
+    let _ = std::fs::remove_dir_all(&work_dir);
+    Ok(if backup_code != 0 {
+        backup_code
+    } else {
+        drill_code
+    })
+}
+
+/// Runs one step with `inputs`, prints its log, outputs and summary, and returns its exit code.
+fn run_step(
+    title: &str,
+    inputs: &[(String, String)],
+    urls: &SimulatorUrls,
+    folder: &Path,
+) -> Result<i32, String> {
+    std::fs::create_dir_all(folder)
+        .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
+    let output_file = folder.join("github_output");
+    let summary_file = folder.join("step_summary");
     for file in [&output_file, &summary_file] {
         std::fs::write(file, "")
             .map_err(|error| format!("cannot create {}: {error}", file.display()))?;
     }
-
-    println!(
-        "Simulator ready: GitHub {} | Entra {} | ARM {}\n",
-        urls.id_token_request_url, urls.authority_host, urls.resource_manager_endpoint
-    );
-    println!("Running the action as a workflow step would:\n");
+    println!("=== {title}: the step's log ===\n");
 
     let executable =
         std::env::current_exe().map_err(|error| format!("cannot find this program: {error}"))?;
-    let mut command = Command::new(executable);
-    command
+    let mut child = Command::new(executable)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", &output_file)
         .env("GITHUB_STEP_SUMMARY", &summary_file)
-        .env("RUNNER_TEMP", &work_dir)
+        .env("RUNNER_TEMP", folder)
         .env("GITHUB_SERVER_URL", "https://github.com")
         .env("GITHUB_REPOSITORY", "contoso/backup-drills")
         .env("GITHUB_RUN_ID", "1")
@@ -77,14 +133,13 @@ fn run_demo() -> Result<i32, String> {
         .env("INPUT_CA-CERTIFICATES", &urls.ca_file)
         .env("INPUT_POLL-INTERVAL", "1s")
         .env("INPUT_TIMEOUT", "5m")
-        .envs(step_env)
+        .envs(inputs.iter().cloned())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child = command
+        .stderr(Stdio::inherit())
         .spawn()
         .map_err(|error| format!("cannot start the step: {error}"))?;
 
-    // Show the log as the runner would: mask values registered with ::add-mask::.
+    // Show the log as the runner would: values registered with ::add-mask:: become ***.
     let mut masks: HashSet<String> = HashSet::new();
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -105,18 +160,14 @@ fn run_demo() -> Result<i32, String> {
         .map_err(|error| format!("the step did not finish: {error}"))?;
     let code = status.code().unwrap_or(1);
 
-    println!("\n--- Step outputs ({}) ---", output_file.display());
+    println!("\n=== {title}: step outputs ===\n");
     print_outputs(&output_file);
-    println!("\n--- Job summary ({}) ---", summary_file.display());
+    println!("\n=== {title}: job summary ===\n");
     println!(
         "{}",
         std::fs::read_to_string(&summary_file).unwrap_or_default()
     );
-    println!("--- Exit code: {code} ---");
-
-    drop(simulator);
-    runtime.shutdown_background();
-    let _ = std::fs::remove_dir_all(&work_dir);
+    println!("=== {title}: exit code {code} ===\n");
     Ok(code)
 }
 
@@ -137,8 +188,9 @@ fn print_outputs(path: &Path) {
     }
 }
 
-/// Returns the inputs a workflow would pass for the scenario's first vault and all its VMs.
-fn step_inputs(scenario: &Scenario) -> Vec<(String, String)> {
+/// Returns the inputs every step of the demo passes for the scenario's first vault, and the
+/// names of that vault's VMs.
+fn step_inputs(scenario: &Scenario) -> (Vec<(String, String)>, Vec<String>) {
     let mut inputs = vec![
         ("INPUT_CLIENT-ID".to_string(), scenario.ids.client.clone()),
         ("INPUT_TENANT-ID".to_string(), scenario.ids.tenant.clone()),
@@ -147,18 +199,18 @@ fn step_inputs(scenario: &Scenario) -> Vec<(String, String)> {
             scenario.ids.subscription.clone(),
         ),
     ];
+    let mut vms = Vec::new();
     if let Some(vault) = scenario.arm.vaults.first() {
-        let items: Vec<&str> = vault
+        vms = vault
             .protected_items
             .iter()
-            .map(|item| item.vm_name.as_str())
+            .map(|item| item.vm_name.clone())
             .collect();
         inputs.push((
             "INPUT_RESOURCE-GROUP".to_string(),
             vault.resource_group.clone(),
         ));
         inputs.push(("INPUT_VAULT".to_string(), vault.name.clone()));
-        inputs.push(("INPUT_ITEMS".to_string(), items.join("\n")));
     }
-    inputs
+    (inputs, vms)
 }

@@ -420,6 +420,17 @@ async fn restore_and_verify(
         }
     };
     tag_restored(arm, &restored, point, workload, recorder).await;
+    for resource in &restored {
+        match &resource.problem {
+            None => tracing::info!(
+                "Verified {}: {} GB {}, provisioning Succeeded",
+                resource.id,
+                resource.size_gb.unwrap_or_default(),
+                resource.sku.as_deref().unwrap_or_default()
+            ),
+            Some(problem) => tracing::warn!("{}: {problem}", display_id(&resource.id)),
+        }
+    }
     let problems: Vec<String> = restored
         .iter()
         .filter_map(|resource| {

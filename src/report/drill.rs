@@ -111,7 +111,7 @@ pub fn drill_summary(outcome: &DrillOutcome) -> String {
         let _ = writeln!(text, "**Reason:** {}\n", html_escape(reason));
     }
     if data.operation != "cleanup" {
-        let _ = writeln!(
+        let _ = write!(
             text,
             "Vault {} · item **{}**",
             html_escape(&data.what.vault),
