@@ -183,6 +183,9 @@ async fn run_backup_until_cancelled(
                 log.error(Some("Outputs not written"), &error.to_string());
             }
             append_summary(files, &report::backup_summary(config, &outcome));
+            if config.cancel_on_abort {
+                cancel_jobs_in_flight(config, arm, &outcome).await;
+            }
             let started: Vec<String> = outcome
                 .items
                 .iter()
@@ -206,6 +209,33 @@ async fn run_backup_until_cancelled(
             );
             ExitCode::JobFailed
         }
+    }
+}
+
+/// Time allowed for cancelling the jobs in flight after a cancellation signal: the runner sends
+/// SIGTERM 7.5 s after SIGINT and kills 2.5 s later, and the outputs must be written first.
+const CANCEL_REQUESTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Asks Azure Backup to cancel every job still running (`cancel-on-abort: true`), best effort.
+async fn cancel_jobs_in_flight(config: &Config, arm: &ArmClient, outcome: &BackupOutcome) {
+    let running = outcome
+        .items
+        .iter()
+        .filter(|item| item.status == JobStatus::InProgress)
+        .filter_map(|item| item.job_id.as_deref());
+    let requests = async {
+        for job_id in running {
+            match crate::backup::cancel_job(arm, &config.vault, job_id).await {
+                Ok(()) => tracing::info!("Asked Azure Backup to cancel job {job_id}"),
+                Err(error) => tracing::warn!("Could not cancel job {job_id}: {error}"),
+            }
+        }
+    };
+    if tokio::time::timeout(CANCEL_REQUESTS_TIMEOUT, requests)
+        .await
+        .is_err()
+    {
+        tracing::warn!("Cancelling the jobs took too long; some may go on in Azure");
     }
 }
 

@@ -1,6 +1,7 @@
 //! The ARM HTTP client: bearer tokens from the credential, the pinned api-version, retries of
 //! reads on transient failures, one token refresh on 401, and ARM's error envelope.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,58 @@ const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// ARM error codes on a 401 that a new token cures.
 const TOKEN_REJECTED_CODES: [&str; 2] =
     ["ExpiredAuthenticationToken", "InvalidAuthenticationToken"];
+
+/// Remaining requests in ARM's throttling bucket at or below which the client pauses before the
+/// next request of that kind, so ARM never has to answer 429.
+const LOW_RATE_BUDGET: i64 = 10;
+
+/// The pause taken at a low budget. ARM refills a subscription's buckets by 10 (writes, deletes)
+/// to 25 (reads) requests a second, so a second restores more than the low mark.
+const LOW_RATE_PAUSE: Duration = Duration::from_secs(1);
+
+/// The last `x-ms-ratelimit-remaining-subscription-*` value seen for each kind of request;
+/// `i64::MAX` until a reply carries one.
+struct RateBudget {
+    reads: AtomicI64,
+    writes: AtomicI64,
+    deletes: AtomicI64,
+}
+
+impl RateBudget {
+    fn new() -> Self {
+        Self {
+            reads: AtomicI64::new(i64::MAX),
+            writes: AtomicI64::new(i64::MAX),
+            deletes: AtomicI64::new(i64::MAX),
+        }
+    }
+
+    fn slot(&self, method: &Method) -> (&AtomicI64, &'static str) {
+        match *method {
+            Method::GET => (&self.reads, "x-ms-ratelimit-remaining-subscription-reads"),
+            Method::DELETE => (
+                &self.deletes,
+                "x-ms-ratelimit-remaining-subscription-deletes",
+            ),
+            _ => (&self.writes, "x-ms-ratelimit-remaining-subscription-writes"),
+        }
+    }
+
+    fn record(&self, method: &Method, headers: &HeaderMap) {
+        let (slot, header) = self.slot(method);
+        if let Some(remaining) = headers
+            .get(header)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<i64>().ok())
+        {
+            slot.store(remaining, Ordering::Relaxed);
+        }
+    }
+
+    fn is_low(&self, method: &Method) -> bool {
+        self.slot(method).0.load(Ordering::Relaxed) <= LOW_RATE_BUDGET
+    }
+}
 
 /// A credential that can also drop its cached token after ARM rejected it.
 #[async_trait::async_trait]
@@ -71,6 +124,7 @@ pub struct ArmClient {
     endpoint: String,
     scope: String,
     deadline: Deadline,
+    budget: Arc<RateBudget>,
 }
 
 impl ArmClient {
@@ -87,6 +141,7 @@ impl ArmClient {
             endpoint: endpoint.as_str().trim_end_matches('/').to_string(),
             scope: scope.to_string(),
             deadline,
+            budget: Arc::new(RateBudget::new()),
         }
     }
 
@@ -224,6 +279,14 @@ impl ArmClient {
     ) -> Result<Reply, Failure> {
         let method_name = method_name(&method);
         let path = display_path(url);
+        if self.budget.is_low(&method) {
+            tracing::info!(
+                "ARM's {method_name} budget for this subscription is nearly spent; pausing {} s",
+                LOW_RATE_PAUSE.as_secs()
+            );
+            let _ = self.deadline.sleep(LOW_RATE_PAUSE).await;
+        }
+        let method_copy = method.clone();
         let mut request = self
             .http
             .request(method, url)
@@ -243,6 +306,7 @@ impl ArmClient {
 
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        self.budget.record(&method_copy, &headers);
         let body = response.text().await.map_err(|error| Failure::Transient {
             error: ArmError::Transport {
                 method: method_name,

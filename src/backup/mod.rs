@@ -3,7 +3,9 @@
 
 mod jobs;
 pub(crate) mod recovery_services;
+pub(crate) use recovery_services::cancel_job;
 mod run;
+mod start;
 
 pub use jobs::{parse_service_duration, parse_service_time, JobSnapshot, JobStatus};
 pub use recovery_services::{ProtectedItem, RECOVERY_SERVICES_API_VERSION};

@@ -284,3 +284,68 @@ mod tests {
         ));
     }
 }
+
+/// The code Azure Backup gives a backup started while another runs for the same item.
+pub(crate) const BACKUP_IN_PROGRESS_CODE: &str = "UserErrorBackupOperationInProgress";
+
+/// Finds a backup job of `item` that is running now (a scheduled backup, another workflow's,
+/// or ours whose reply was lost), newest first, by listing the vault's running backup jobs.
+pub(crate) async fn find_running_backup_job(
+    arm: &ArmClient,
+    vault: &VaultId,
+    item: &ProtectedItem,
+) -> Result<Option<String>, ArmError> {
+    let path = format!("{}/backupJobs", vault.resource_id());
+    let filter = "operation eq 'Backup' and status eq 'InProgress' and backupManagementType eq 'AzureIaasVM'";
+    let mut next = Some(arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[("$filter", filter)]));
+    let mut pages = 0;
+    let mut newest: Option<(OffsetDateTime, String)> = None;
+    while let Some(url) = next.take() {
+        pages += 1;
+        if pages > MAX_LIST_PAGES {
+            break;
+        }
+        let page: Value = arm.get(&url).await?.json()?;
+        for job in page["value"].as_array().into_iter().flatten() {
+            let properties = &job["properties"];
+            let same_item = properties["entityFriendlyName"]
+                .as_str()
+                .is_some_and(|name| name.eq_ignore_ascii_case(&item.friendly_name));
+            let running = properties["status"]
+                .as_str()
+                .is_some_and(|status| status.eq_ignore_ascii_case("InProgress"));
+            let Some(name) = job["name"].as_str() else {
+                continue;
+            };
+            if same_item && running {
+                let started = properties["startTime"]
+                    .as_str()
+                    .and_then(super::jobs::parse_service_time)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                if newest.as_ref().is_none_or(|(time, _)| started > *time) {
+                    newest = Some((started, name.to_string()));
+                }
+            }
+        }
+        next = page["nextLink"]
+            .as_str()
+            .filter(|link| !link.is_empty())
+            .map(str::to_string);
+    }
+    Ok(newest.map(|(_, name)| name))
+}
+
+/// Asks Azure Backup to cancel a job, without waiting for the cancellation to finish.
+pub(crate) async fn cancel_job(
+    arm: &ArmClient,
+    vault: &VaultId,
+    job_id: &str,
+) -> Result<(), ArmError> {
+    let path = format!(
+        "{}/backupJobs/{}/cancel",
+        vault.resource_id(),
+        encode_segment(job_id)
+    );
+    let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
+    arm.post(&url, &json!({})).await.map(|_| ())
+}

@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::jobs::{JobSnapshot, JobStatus};
-use super::recovery_services::{self, ProtectedItem, TriggerResult};
+use super::recovery_services::{self, ProtectedItem};
+use super::start::{start_item_backup, Start};
 use crate::arm::{ArmClient, ArmError};
 use crate::config::Config;
 
@@ -35,6 +36,8 @@ pub struct ItemResult {
     pub end_time: Option<OffsetDateTime>,
     pub duration_seconds: Option<u64>,
     pub error: Option<ItemError>,
+    /// The job was already running (a scheduled backup, or another run's) and this run follows it.
+    pub attached: bool,
 }
 
 impl ItemResult {
@@ -48,6 +51,7 @@ impl ItemResult {
             end_time: None,
             duration_seconds: None,
             error: None,
+            attached: false,
         }
     }
 
@@ -223,12 +227,17 @@ pub async fn run_backup_into(
             );
             continue;
         }
-        match recovery_services::trigger_backup(arm, &config.vault, item, expiry).await {
-            Ok(TriggerResult::Started { job_id }) => {
+        match start_item_backup(config, arm, item, expiry).await {
+            Ok(Start::Started(job_id)) => {
                 tracing::info!("{}: backup job {job_id} started", item.friendly_name);
                 result.job_id = Some(job_id);
             }
-            Ok(TriggerResult::OperationFailed { code, message }) => {
+            Ok(Start::Attached(job_id)) => {
+                tracing::info!("{}: following backup job {job_id}", item.friendly_name);
+                result.job_id = Some(job_id);
+                result.attached = true;
+            }
+            Ok(Start::NotStarted(code, message)) => {
                 tracing::warn!(
                     "{}: the backup could not start: {code} {message}",
                     item.friendly_name

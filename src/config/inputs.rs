@@ -13,7 +13,7 @@ use crate::secret::SecretString;
 const INPUT_PREFIX: &str = "INPUT_";
 
 /// Every input the action reads, as action.yml names it.
-const INPUT_NAMES: [&str; 25] = [
+const INPUT_NAMES: [&str; 27] = [
     "client-id",
     "tenant-id",
     "subscription-id",
@@ -39,6 +39,8 @@ const INPUT_NAMES: [&str; 25] = [
     "validate-only",
     "report-path",
     "restored-resource-ids",
+    "if-busy",
+    "cancel-on-abort",
 ];
 
 /// The boolean spellings the toolkit's `getBooleanInput` accepts (YAML 1.2 core schema).
@@ -134,6 +136,10 @@ pub(super) struct RawInputs {
     pub(super) report_path: Option<String>,
     #[serde(rename = "restored-resource-ids")]
     pub(super) restored_resource_ids: Option<String>,
+    #[serde(rename = "if-busy")]
+    pub(super) if_busy: Option<String>,
+    #[serde(rename = "cancel-on-abort")]
+    pub(super) cancel_on_abort: Option<String>,
 }
 
 impl RawInputs {
@@ -171,6 +177,8 @@ impl RawInputs {
             validate_only: supplied(self.validate_only),
             report_path: supplied(self.report_path),
             restored_resource_ids: supplied(self.restored_resource_ids),
+            if_busy: supplied(self.if_busy),
+            cancel_on_abort: supplied(self.cancel_on_abort),
         }
     }
 }
@@ -302,6 +310,8 @@ mod tests {
             ("validate-only", raw.validate_only),
             ("report-path", raw.report_path),
             ("restored-resource-ids", raw.restored_resource_ids),
+            ("if-busy", raw.if_busy),
+            ("cancel-on-abort", raw.cancel_on_abort),
         ];
         assert_eq!(fields.len(), INPUT_NAMES.len());
         for (name, value) in fields {

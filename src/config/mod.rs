@@ -31,6 +31,17 @@ pub enum Operation {
     Cleanup,
 }
 
+/// What a backup does when a backup job is already running for an item (`if-busy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfBusy {
+    /// Follow the running job and report it as this run's.
+    Attach,
+    /// Wait for the running job to end, then start this run's backup.
+    Wait,
+    /// Fail the item without starting anything.
+    Fail,
+}
+
 /// Everything the run needs, validated before any network call.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -54,6 +65,10 @@ pub struct Config {
     pub timeout: Duration,
     /// Interval between job polls (`poll-interval`).
     pub poll_interval: Duration,
+    /// What to do when a backup is already running for an item (`if-busy`).
+    pub if_busy: IfBusy,
+    /// Cancel the Azure jobs in flight when the runner cancels the step (`cancel-on-abort`).
+    pub cancel_on_abort: bool,
     /// Settings of `operation: restore-drill`.
     pub drill: Option<DrillSettings>,
     /// Resource IDs to delete with `operation: cleanup`.

@@ -12,7 +12,7 @@ use super::items::{check_item_name, split_items, MAX_ITEM_NAME_CHARS};
 use super::resource::{
     check_domain_name, check_resource_group_name, check_vault_name, parse_guid, VaultId,
 };
-use super::{Config, InputError, InputProblem, Operation, RunnerEnv};
+use super::{Config, IfBusy, InputError, InputProblem, Operation, RunnerEnv};
 
 /// Days an on-demand recovery point is kept when `retention-days` is not given.
 const DEFAULT_RETENTION_DAYS: u32 = 30;
@@ -107,6 +107,13 @@ pub(super) fn validate(
         }
     };
     let drill_inputs = super::drill::read(&raw, operation, vault.as_ref(), &mut problems);
+    let if_busy = read_if_busy(raw.if_busy.as_deref(), &mut problems);
+    let cancel_on_abort = read_flag(
+        "cancel-on-abort",
+        raw.cancel_on_abort.as_deref(),
+        false,
+        &mut problems,
+    );
     let retention_days = read_retention_days(raw.retention_days.as_deref(), &mut problems);
     let wait = read_wait(raw.wait.as_deref(), &mut problems);
     let (timeout, poll_interval) = read_timing(
@@ -128,6 +135,8 @@ pub(super) fn validate(
         Some(timeout),
         Some(poll_interval),
         Some(drill_inputs),
+        Some(if_busy),
+        Some(cancel_on_abort),
     ) = (
         client_id,
         tenant_id,
@@ -141,6 +150,8 @@ pub(super) fn validate(
         timeout,
         poll_interval,
         drill_inputs,
+        if_busy,
+        cancel_on_abort,
     )
     else {
         debug_assert!(
@@ -169,11 +180,47 @@ pub(super) fn validate(
         wait,
         timeout,
         poll_interval,
+        if_busy,
+        cancel_on_abort,
         drill: drill_inputs.drill,
         cleanup_resource_ids: drill_inputs.cleanup_resource_ids,
         report_path: drill_inputs.report_path,
         runner,
     })
+}
+
+fn read_if_busy(given: Option<&str>, problems: &mut Problems) -> Option<IfBusy> {
+    match given {
+        None | Some("attach") => Some(IfBusy::Attach),
+        Some("wait") => Some(IfBusy::Wait),
+        Some("fail") => Some(IfBusy::Fail),
+        Some(other) => {
+            problems.add(
+                "if-busy",
+                other,
+                "attach, wait or fail",
+                "Use one of the accepted values, in lower case.",
+            );
+            None
+        }
+    }
+}
+
+/// Reads an optional boolean input with `default` when it is not given.
+fn read_flag(
+    input: &str,
+    given: Option<&str>,
+    default: bool,
+    problems: &mut Problems,
+) -> Option<bool> {
+    let Some(given) = given else {
+        return Some(default);
+    };
+    let value = parse_bool_input(given);
+    if value.is_none() {
+        problems.add(input, given, BOOLEAN_ACCEPTED, "Use true or false.");
+    }
+    value
 }
 
 fn read_client_id(given: Option<&str>, problems: &mut Problems) -> Option<String> {

@@ -58,11 +58,17 @@ pub fn backup_summary(config: &Config, outcome: &BackupOutcome) -> String {
     text.push_str("| Item | Job ID | Status | Start | End | Duration | Details |\n");
     text.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
     for item in &outcome.items {
-        let details = item
+        let mut details = item
             .error
             .as_ref()
             .map(|error| html_escape(&format!("{}: {}", error.code, error.message)))
             .unwrap_or_default();
+        if item.attached {
+            if !details.is_empty() {
+                details.push_str("; ");
+            }
+            details.push_str("followed a backup that was already running");
+        }
         let _ = writeln!(
             text,
             "| {} | {} | {} | {} | {} | {} | {} |",
