@@ -3,11 +3,11 @@
 //!
 //! Trusted are Mozilla's root certificates compiled into the binary (`webpki-roots`), the
 //! `ca-certificates` bundle (or `SSL_CERT_FILE`), and the system certificate store. The system
-//! store is read only when a server's certificate chains to none of the first two, because reading
-//! it is the largest cost of a run: `rustls-native-certs` opens and parses every file of the
-//! system certificate directory, about 40 % of the whole run's CPU time (`perf record` of the
-//! release binary, one-VM backup against the simulator). Azure and GitHub present certificates
-//! that chain to Mozilla's roots, so a normal run never reads the store.
+//! store is read only when a server's certificate chains to none of the first two. Reading it was
+//! the largest cost of a run: `rustls-native-certs` opens and parses every file of the system
+//! certificate directory, which took 35 % of the CPU time of a one-VM backup against the simulator
+//! (`perf record` of the release binary on a 2-core x86_64 VM). Azure and GitHub present
+//! certificates that chain to Mozilla's roots, so a normal run never reads the store.
 //!
 //! Trade-off: the compiled-in set is the one of the `webpki-roots` release in `Cargo.lock`. A root
 //! that the runner's administrator removed from the system store is still trusted when Mozilla's
@@ -21,7 +21,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 
 /// ALPN protocols offered, in order of preference: what reqwest offers itself with its `http2`
 /// feature, so a preconfigured client negotiates like a default one.
@@ -167,7 +169,10 @@ mod tests {
     #[test]
     fn config_offers_h2_and_http11() {
         let config = client_config(Vec::new()).unwrap();
-        assert_eq!(config.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+        assert_eq!(
+            config.alpn_protocols,
+            [b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
     }
 
     #[test]
@@ -190,8 +195,8 @@ mod tests {
 
     #[test]
     fn invalid_extra_root_is_rejected() {
-        let error = client_config(vec![CertificateDer::from(b"not a certificate".to_vec())])
-            .unwrap_err();
+        let error =
+            client_config(vec![CertificateDer::from(b"not a certificate".to_vec())]).unwrap_err();
         assert!(error.contains("CA bundle"), "{error}");
     }
 }

@@ -120,7 +120,8 @@ pub fn parse_service_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).ok()
 }
 
-/// Parses `PT1H2M3.5S` or `[d.]hh:mm:ss[.fffffff]` into whole seconds.
+/// Parses `PT1H2M3.5S` or `[d.]hh:mm:ss[.fffffff]` into whole seconds. Returns `None` when the
+/// clock form adds up to more than `u64::MAX` seconds.
 pub fn parse_service_duration(text: &str) -> Option<u64> {
     let text = text.trim();
     if let Some(rest) = text.strip_prefix("PT") {
@@ -151,7 +152,11 @@ pub fn parse_service_duration(text: &str) -> Option<u64> {
     let hours: u64 = parts.next()?.parse().ok()?;
     let minutes: u64 = parts.next()?.parse().ok()?;
     let seconds: f64 = parts.next()?.parse().ok()?;
-    Some(days * 86_400 + hours * 3600 + minutes * 60 + seconds as u64)
+    // The service's numbers are unbounded, so the sum is checked and an overflow returns `None`.
+    days.checked_mul(86_400)?
+        .checked_add(hours.checked_mul(3600)?)?
+        .checked_add(minutes.checked_mul(60)?)?
+        .checked_add(seconds as u64)
 }
 
 #[cfg(test)]
@@ -185,6 +190,8 @@ mod tests {
         assert_eq!(parse_service_duration("0:00:01.863098"), Some(1));
         assert_eq!(parse_service_duration("1.02:00:00"), Some(93_600));
         assert_eq!(parse_service_duration("soon"), None);
+        assert_eq!(parse_service_duration("99999999999999999:00:00"), None);
+        assert_eq!(parse_service_duration("999999999999999.00:00:00"), None);
     }
 
     #[test]

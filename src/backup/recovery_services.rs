@@ -232,59 +232,6 @@ pub(crate) fn encode_segment(name: &str) -> String {
     percent_encoding::utf8_percent_encode(name, SEGMENT).to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expiry_is_utc_with_z() {
-        let when = time::macros::datetime!(2025-05-31 00:00:00 +02:00);
-        assert_eq!(format_expiry(when), "2025-05-30T22:00:00Z");
-    }
-
-    #[test]
-    fn segments_keep_semicolons() {
-        assert_eq!(
-            encode_segment("VM;iaasvmcontainerv2;rg;vm 1/x"),
-            "VM;iaasvmcontainerv2;rg;vm%201%2Fx"
-        );
-    }
-
-    #[test]
-    fn job_id_from_status_or_name() {
-        let outcome = OperationOutcome {
-            status: "Succeeded".into(),
-            body: Some(json!({"properties": {"jobId": "/x/backupJobs/abc"}})),
-        };
-        assert!(matches!(
-            job_from_operation(&outcome, "w").unwrap(),
-            TriggerResult::Started { job_id } if job_id == "abc"
-        ));
-        let outcome = OperationOutcome {
-            status: "Succeeded".into(),
-            body: Some(json!({"name": "def", "properties": {"status": "InProgress"}})),
-        };
-        assert!(matches!(
-            job_from_operation(&outcome, "w").unwrap(),
-            TriggerResult::Started { job_id } if job_id == "def"
-        ));
-    }
-
-    #[test]
-    fn failed_operation_keeps_error() {
-        let outcome = OperationOutcome {
-            status: "Failed".into(),
-            body: Some(
-                json!({"status": "Failed", "error": {"code": "UserErrorBackupOperationInProgress", "message": "busy"}}),
-            ),
-        };
-        assert!(matches!(
-            job_from_operation(&outcome, "w").unwrap(),
-            TriggerResult::OperationFailed { code, .. } if code == "UserErrorBackupOperationInProgress"
-        ));
-    }
-}
-
 /// The code Azure Backup gives a backup started while another runs for the same item.
 pub(crate) const BACKUP_IN_PROGRESS_CODE: &str = "UserErrorBackupOperationInProgress";
 
@@ -348,4 +295,57 @@ pub(crate) async fn cancel_job(
     );
     let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
     arm.post(&url, &json!({})).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_utc_with_z() {
+        let when = time::macros::datetime!(2025-05-31 00:00:00 +02:00);
+        assert_eq!(format_expiry(when), "2025-05-30T22:00:00Z");
+    }
+
+    #[test]
+    fn segments_keep_semicolons() {
+        assert_eq!(
+            encode_segment("VM;iaasvmcontainerv2;rg;vm 1/x"),
+            "VM;iaasvmcontainerv2;rg;vm%201%2Fx"
+        );
+    }
+
+    #[test]
+    fn job_id_from_status_or_name() {
+        let outcome = OperationOutcome {
+            status: "Succeeded".into(),
+            body: Some(json!({"properties": {"jobId": "/x/backupJobs/abc"}})),
+        };
+        assert!(matches!(
+            job_from_operation(&outcome, "w").unwrap(),
+            TriggerResult::Started { job_id } if job_id == "abc"
+        ));
+        let outcome = OperationOutcome {
+            status: "Succeeded".into(),
+            body: Some(json!({"name": "def", "properties": {"status": "InProgress"}})),
+        };
+        assert!(matches!(
+            job_from_operation(&outcome, "w").unwrap(),
+            TriggerResult::Started { job_id } if job_id == "def"
+        ));
+    }
+
+    #[test]
+    fn failed_operation_keeps_error() {
+        let outcome = OperationOutcome {
+            status: "Failed".into(),
+            body: Some(
+                json!({"status": "Failed", "error": {"code": "UserErrorBackupOperationInProgress", "message": "busy"}}),
+            ),
+        };
+        assert!(matches!(
+            job_from_operation(&outcome, "w").unwrap(),
+            TriggerResult::OperationFailed { code, .. } if code == "UserErrorBackupOperationInProgress"
+        ));
+    }
 }

@@ -40,8 +40,8 @@ const EOL: &str = "\n";
 /// A failed file command. Nothing was written when this is returned.
 #[derive(Debug)]
 pub enum FileCommandError {
-    /// The output name is empty, or contains `=`, `<<`, CR or LF, which would make the runner
-    /// read the line in another form or start a new line.
+    /// The output name is empty, contains `=`, `<<`, CR or LF, or ends with `<`, which would make
+    /// the runner read the line in another form or start a new line.
     InvalidName { name: String, reason: &'static str },
     /// The output name contains the heredoc delimiter.
     NameContainsDelimiter { name: String, delimiter: String },
@@ -103,8 +103,8 @@ pub fn new_delimiter() -> String {
 ///
 /// # Errors
 ///
-/// [`FileCommandError::InvalidName`] when `name` is empty or contains `=`, `<<`, CR or LF (the
-/// toolkit does not check this, and the runner would misread the line), and
+/// [`FileCommandError::InvalidName`] when `name` is empty, contains `=`, `<<`, CR or LF, or ends
+/// with `<` (the toolkit does not check this, and the runner would misread the line), and
 /// [`FileCommandError::NameContainsDelimiter`] or [`FileCommandError::ValueContainsDelimiter`]
 /// when the name or value contains `delimiter`.
 pub fn format_output(name: &str, value: &str, delimiter: &str) -> Result<String, FileCommandError> {
@@ -135,6 +135,9 @@ fn check_output_name(name: &str) -> Result<(), FileCommandError> {
         Some("contains '<<'")
     } else if name.contains(['\r', '\n']) {
         Some("contains a line break")
+    } else if name.ends_with('<') {
+        // The runner splits `name<<delimiter` at the first `<<`, which would start inside the name.
+        Some("ends with '<'")
     } else {
         None
     };
@@ -453,7 +456,7 @@ mod tests {
 
     #[test]
     fn format_output_rejects_bad_names() {
-        for name in ["", "a=b", "a<<b", "a\rb", "a\nb", "=", "<<"] {
+        for name in ["", "a=b", "a<<b", "a\rb", "a\nb", "=", "<<", "a<", "<"] {
             let error = format_output(name, "v", D).unwrap_err();
             assert!(
                 matches!(error, FileCommandError::InvalidName { .. }),

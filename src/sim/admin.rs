@@ -1,6 +1,7 @@
-//! Test endpoints under `/_sim` on the ARM listener, without authentication: the request log of all
-//! three services, every issued token, the backup and restore jobs, the ARM resources that exist,
-//! and the simulated clock (read it, or move it forward). Their own requests are not logged.
+//! Test endpoints under `/_sim` on the ARM listener, without authentication. They return the
+//! request log of all three services, every issued token, the backup and restore jobs, the ARM
+//! resources that exist, and the scripted faults with how often each fired. They also read the
+//! simulated clock or move it forward. Their own requests are not logged and never faulted.
 
 use hyper::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -8,6 +9,7 @@ use serde_json::{json, Value};
 use super::arm::inventory;
 use super::arm::jobs::job_state;
 use super::clock::MAX_ADVANCE_SECONDS;
+use super::faults;
 use super::format;
 use super::http::{SimRequest, SimResponse};
 use super::Simulator;
@@ -35,10 +37,13 @@ pub(crate) fn handle(simulator: &Simulator, request: &SimRequest) -> SimResponse
             SimResponse::json(StatusCode::OK, &inventory::resources(simulator))
         }
         (&Method::GET, [PATH_PREFIX, "clock"]) => clock(simulator),
+        (&Method::GET, [PATH_PREFIX, "faults"]) => {
+            SimResponse::json(StatusCode::OK, &faults::report(simulator))
+        }
         (&Method::POST, [PATH_PREFIX, "clock", "advance"]) => advance_clock(simulator, request),
         _ => SimResponse::json(
             StatusCode::NOT_FOUND,
-            &json!({ "message": "Admin endpoints: GET /_sim/requests, /_sim/tokens, /_sim/jobs, /_sim/resources, /_sim/clock; POST /_sim/clock/advance?seconds=N." }),
+            &json!({ "message": "Admin endpoints: GET /_sim/requests, /_sim/tokens, /_sim/jobs, /_sim/resources, /_sim/clock, /_sim/faults; POST /_sim/clock/advance?seconds=N." }),
         ),
     }
 }

@@ -128,6 +128,19 @@ impl EntraError {
     }
 }
 
+/// Builds the token endpoint's error reply (`AADSTS<code>: <text>` with trace and correlation
+/// IDs) for a scripted fault.
+pub(crate) fn error_response(
+    simulator: &Simulator,
+    request: &SimRequest,
+    status: StatusCode,
+    error: &'static str,
+    code: u32,
+    text: &str,
+) -> SimResponse {
+    EntraError::new(status, error, code, text).into_response(simulator, request)
+}
+
 /// Returns the client's `client-request-id` (MSAL sends one), else a new GUID.
 fn correlation_id(request: &SimRequest) -> String {
     request

@@ -16,7 +16,9 @@
 //!   points, restores and jobs, and the resource groups, storage accounts, VMs, disks, tags and
 //!   permissions that a restore drill reads and changes.
 //! - `admin`: `/_sim/…` on the ARM listener for tests: request log, issued tokens, jobs, resources,
-//!   clock.
+//!   clock, scripted faults.
+//! - `faults`: the scenario's scripted faults (error statuses, lost replies, hangs, damaged bodies,
+//!   expired tokens), applied by the listeners before and after a service handles a request.
 //! - `state`: what changes while the simulator runs.
 
 mod admin;
@@ -24,6 +26,7 @@ mod arm;
 mod clock;
 mod entra;
 mod error;
+mod faults;
 mod format;
 mod github;
 mod http;
@@ -46,6 +49,10 @@ pub use scenario::{
     JobScenario, PermissionsScenario, ProtectedItemScenario, RecoveryPointScenario,
     ResourceGroupScenario, Scenario, ScenarioIds, SourceDiskScenario, StorageAccountScenario,
     VaultScenario, ENTRA_TOKEN_EXCHANGE_AUDIENCE, GITHUB_ACTIONS_ISSUER,
+};
+pub use scenario::{
+    BucketScenario, BusyJobScenario, BusyOperation, BusyReply, FaultAction, FaultScenario,
+    FaultService, ResetPoint, ThrottleScenario,
 };
 
 use clock::SimClock;
@@ -74,7 +81,7 @@ pub struct SimulatorUrls {
     /// Path of the CA certificate (PEM) that signed the listeners' certificate.
     pub ca_file: String,
     /// Base URL of the test endpoints (no authentication): `GET requests`, `tokens`, `jobs`,
-    /// `resources`, `clock`, and `POST clock/advance?seconds=N`.
+    /// `resources`, `clock`, `faults`, and `POST clock/advance?seconds=N`.
     pub admin_url: String,
 }
 
@@ -147,6 +154,7 @@ pub async fn start(scenario: Scenario, state_dir: &Path) -> Result<RunningSimula
         github_key,
         state: Mutex::new(State::default()),
     });
+    arm::busy::start_busy_jobs(&simulator);
     let (stop, stopped) = watch::channel(false);
     let listeners = [
         (github_listener, ServiceKind::Github),

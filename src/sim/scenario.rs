@@ -8,8 +8,10 @@
 //! The top level is split by service (`github`, `entra`, `arm`) so that later additions (fault
 //! scripts per endpoint, more workloads, Backup vaults) become new fields beside the existing ones.
 //! The fields for restore drills (recovery points, source disks, resource groups, storage
-//! accounts, permissions) are defined in `scenario/resources.rs`.
+//! accounts, permissions) are defined in `scenario/resources.rs`, and those for scripted faults,
+//! throttling and busy items in `scenario/faults.rs`.
 
+mod faults;
 mod resources;
 
 use std::collections::HashSet;
@@ -20,6 +22,11 @@ use serde_json::{Map, Value};
 
 use super::error::SimError;
 
+pub(crate) use faults::MAX_HANG_SECONDS;
+pub use faults::{
+    BucketScenario, BusyJobScenario, BusyOperation, BusyReply, FaultAction, FaultScenario,
+    FaultService, ResetPoint, ThrottleScenario,
+};
 pub(crate) use resources::ExistingResourceGroup;
 pub use resources::{
     PermissionsScenario, RecoveryPointScenario, ResourceGroupScenario, SourceDiskScenario,
@@ -48,6 +55,8 @@ pub struct Scenario {
     /// time the services report run on this clock. Numbers sent to clients (`expires_in`,
     /// `Retry-After`) are not rescaled.
     pub clock_speed: f64,
+    /// Scripted failures, checked in order for every request except the admin endpoints.
+    pub faults: Vec<FaultScenario>,
 }
 
 /// Tenant, app registration and subscription identifiers.
@@ -159,6 +168,10 @@ pub struct ArmScenario {
     pub failing_deletes: Vec<String>,
     /// Simulated seconds from a disk `DELETE` until its operation ends.
     pub delete_duration_seconds: u64,
+    /// Token buckets that reject requests over the limit with 429. Without it the
+    /// `x-ms-ratelimit-remaining-*` headers count down from ARM's documented limits and never
+    /// reach a rejection.
+    pub throttle: Option<ThrottleScenario>,
 }
 
 /// One Recovery Services vault.
@@ -189,6 +202,10 @@ pub struct ProtectedItemScenario {
     pub source_disks: Vec<SourceDiskScenario>,
     /// Duration and outcome of every restore job of this item.
     pub restore: JobScenario,
+    /// A backup job that already runs when the simulator starts.
+    pub busy_job: Option<BusyJobScenario>,
+    /// The reply to a backup trigger while another backup job of this item runs.
+    pub busy_reply: BusyReply,
 }
 
 /// Duration and outcome of a backup or restore job.
@@ -308,6 +325,7 @@ impl Default for ArmScenario {
             permissions: PermissionsScenario::default(),
             failing_deletes: Vec::new(),
             delete_duration_seconds: resources::DEFAULT_DELETE_DURATION_SECONDS,
+            throttle: None,
         }
     }
 }
@@ -340,6 +358,8 @@ impl Default for ProtectedItemScenario {
             recovery_points: resources::default_recovery_points(),
             source_disks: resources::default_source_disks(),
             restore: JobScenario::default(),
+            busy_job: None,
+            busy_reply: BusyReply::default(),
         }
     }
 }
@@ -365,6 +385,7 @@ impl Default for Scenario {
             entra: EntraScenario::default(),
             arm: ArmScenario::default(),
             clock_speed: 1.0,
+            faults: Vec::new(),
         }
     }
 }
@@ -485,6 +506,7 @@ impl Scenario {
             }
         }
         self.arm.validate_drill_resources().map_err(invalid)?;
+        faults::validate(self).map_err(invalid)?;
         Ok(())
     }
 }

@@ -1,13 +1,13 @@
 //! The HTTPS listeners: accept on loopback, run the TLS handshake, serve HTTP/1.1 with hyper, read
-//! each body whole, hand the request to its service and record it in the request log.
+//! each body whole, hand the request to its service and record it in the request log. A scripted
+//! fault (see `faults`) may close the connection, replace the reply or damage it.
 
-use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -19,6 +19,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use super::error::SimError;
+use super::faults::{self, ConnectionClosed, Delivery, ReplyBody, SelectedFault};
 use super::http::{Bearer, SimRequest, SimResponse};
 use super::state::{RequestRecord, ServiceKind};
 use super::{format, Simulator};
@@ -111,7 +112,7 @@ async fn serve_connection(
 
     let handler = service_fn(move |request| {
         let simulator = simulator.clone();
-        async move { Ok::<_, Infallible>(handle_request(request, service, &simulator).await) }
+        async move { handle_request(request, service, &simulator).await }
     });
     let result = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -123,39 +124,68 @@ async fn serve_connection(
     }
 }
 
+/// Serves one request. An `Err` makes hyper close the connection without a reply.
 async fn handle_request(
     request: Request<Incoming>,
     service: ServiceKind,
     simulator: &Simulator,
-) -> Response<Full<Bytes>> {
+) -> Result<Response<ReplyBody>, ConnectionClosed> {
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes().to_vec(),
-        Err(error) => {
-            tracing::warn!(?service, %error, "reading a request body failed");
-            return to_hyper(SimResponse::empty(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-    };
-    let request = SimRequest::new(
+    let mut request = SimRequest::new(
         parts.method,
         parts.uri.path(),
         parts.uri.query(),
         parts.headers,
-        body,
+        Vec::new(),
     );
-
-    let (response, logged) = simulator.dispatch(service, &request);
-    if logged {
-        record(simulator, service, &request, &response);
+    let fault = faults::select(simulator, service, &request);
+    if let Some(fault) = fault.as_ref().filter(|fault| fault.ends_before_body()) {
+        record(simulator, service, &request, None, Some(fault));
+        return Err(fault.close_without_reply().await);
     }
-    to_hyper(response)
+
+    request.body = match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(error) => {
+            tracing::warn!(?service, %error, "reading a request body failed");
+            let response = SimResponse::empty(StatusCode::PAYLOAD_TOO_LARGE);
+            return Ok(to_hyper(response, Delivery::Whole));
+        }
+    };
+
+    let replaced = fault
+        .as_ref()
+        .and_then(|fault| fault.replace_reply(simulator, service, &request));
+    let (response, logged) = match replaced {
+        Some(response) => (response, true),
+        None => simulator.dispatch(service, &request),
+    };
+    if logged {
+        record(
+            simulator,
+            service,
+            &request,
+            Some(&response),
+            fault.as_ref(),
+        );
+    }
+    match fault {
+        Some(fault) => {
+            let (response, delivery) = fault.deliver(response)?;
+            Ok(to_hyper(response, delivery))
+        }
+        None => Ok(to_hyper(response, Delivery::Whole)),
+    }
 }
 
+/// Adds a request to the log. `response` is the reply the simulator built, `None` when a fault
+/// closed the connection before one was built.
 fn record(
     simulator: &Simulator,
     service: ServiceKind,
     request: &SimRequest,
-    response: &SimResponse,
+    response: Option<&SimResponse>,
+    fault: Option<&SelectedFault>,
 ) {
     let bearer_token = match request.bearer() {
         Bearer::Token(token) => Some(token.to_owned()),
@@ -170,26 +200,27 @@ fn record(
         method: request.method.to_string(),
         path: request.decoded_path(),
         query: request.raw_query.clone(),
-        status: response.status.as_u16(),
+        status: response.map_or(0, |response| response.status.as_u16()),
         time: format::rfc3339(simulator.clock.now()),
-        error_code: response.error_code.clone(),
+        error_code: response.and_then(|response| response.error_code.clone()),
         bearer_token,
-        assertion_id: response.assertion_id.clone(),
+        assertion_id: response.and_then(|response| response.assertion_id.clone()),
         client_request_id,
+        fault: fault.map(|fault| fault.kind().to_owned()),
     };
     simulator.state().requests.push(entry);
 }
 
-fn to_hyper(response: SimResponse) -> Response<Full<Bytes>> {
+fn to_hyper(response: SimResponse, delivery: Delivery) -> Response<ReplyBody> {
     let mut builder = Response::builder().status(response.status);
     for (name, value) in response.headers {
         builder = builder.header(name, value);
     }
     builder
-        .body(Full::new(Bytes::from(response.body)))
+        .body(ReplyBody::new(response.body, delivery))
         .unwrap_or_else(|error| {
             tracing::error!(%error, "a handler produced an invalid response header");
-            let mut fallback = Response::new(Full::new(Bytes::new()));
+            let mut fallback = Response::new(ReplyBody::new(Vec::new(), Delivery::Whole));
             *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             fallback
         })

@@ -1,15 +1,18 @@
 //! The simulator's mutable state, shared by the three services: the request log, issued tokens,
-//! redeemed assertions, backup and restore operations and jobs, the managed disks and their
-//! deletions, and list continuation tokens.
+//! redeemed assertions, backup and restore operations and jobs, and job cancellations. It also
+//! contains the managed disks and their deletions, list continuation tokens, ARM's rate-limit
+//! budgets and how often each scripted fault matched.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::arm::cancel::JobCancellation;
 use super::arm::compute::ComputeState;
-use super::arm::ratelimit::RateLimits;
 use super::arm::restore::RestoreDetails;
+use super::arm::throttle::RateLimitBudgets;
+use super::faults::FaultCounts;
 use super::scenario::JobScenario;
 
 /// The simulated service that received a request.
@@ -44,6 +47,11 @@ pub(crate) struct RequestRecord {
     /// `x-ms-client-request-id` or `client-request-id`, when the client sent one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) client_request_id: Option<String>,
+    /// The kind of scripted fault applied to the request (`status`, `reset_before_body`, …). With
+    /// a fault, `status` is the status of the reply the simulator built, which the client may not
+    /// have received whole or at all, and 0 when no reply was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fault: Option<String>,
 }
 
 /// A GitHub OIDC token that the simulator issued.
@@ -74,9 +82,19 @@ pub(crate) struct BackupOperation {
     pub(crate) id: String,
     pub(crate) vault: usize,
     pub(crate) item: usize,
+    /// The job the operation created. No job exists when `failure` is set.
     pub(crate) job_id: String,
     pub(crate) started_at: OffsetDateTime,
     pub(crate) completes_at: OffsetDateTime,
+    /// The error the operation ends with at `completes_at`, instead of `Succeeded`.
+    pub(crate) failure: Option<OperationFailure>,
+}
+
+/// The `error` of an operation that ends `Failed`.
+#[derive(Debug, Clone)]
+pub(crate) struct OperationFailure {
+    pub(crate) code: &'static str,
+    pub(crate) message: &'static str,
 }
 
 /// A backup job, or a restore job when `restore` is set. Its status is derived from the simulated
@@ -93,6 +111,8 @@ pub(crate) struct BackupJob {
     pub(crate) recovery_point_expiry: Option<OffsetDateTime>,
     /// The recovery point, staging account and target group of a restore job.
     pub(crate) restore: Option<RestoreDetails>,
+    /// When a cancel request reached the job while it ran.
+    pub(crate) cancel_requested_at: Option<OffsetDateTime>,
 }
 
 impl BackupJob {
@@ -119,7 +139,9 @@ pub(crate) struct State {
     pub(crate) jobs: Vec<BackupJob>,
     /// Continuation token → offset of the next page.
     pub(crate) skip_tokens: HashMap<String, usize>,
-    pub(crate) rate_limits: RateLimits,
+    pub(crate) rate_limits: RateLimitBudgets,
+    pub(crate) job_cancellations: Vec<JobCancellation>,
+    pub(crate) fault_counts: FaultCounts,
     /// Managed disks and their deletions.
     pub(crate) compute: ComputeState,
 }

@@ -6,6 +6,8 @@ mod support;
 mod action_yml;
 mod backup;
 mod drill;
+mod faults;
+mod properties;
 mod security;
 mod signin;
 mod sim_conformance;

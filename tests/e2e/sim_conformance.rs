@@ -831,6 +831,44 @@ async fn arm_requires_api_version_and_sets_headers() {
         .contains_key("x-ms-ratelimit-remaining-subscription-writes"));
 }
 
+/// Without TCP_NODELAY on the simulator's sockets, Nagle's algorithm held the end of a reply until
+/// the client's delayed ACK, and each of the action's first requests on a connection took 40 ms
+/// more than the work. Replies must leave at once, as Azure's do.
+#[tokio::test]
+async fn replies_leave_without_delayed_ack_stall() {
+    // Linux delays an ACK by at least 40 ms, so 8 stalled requests take 320 ms or more; without
+    // stalls they take a few milliseconds, which leaves room for a busy test machine.
+    const REQUESTS: u32 = 8;
+    const MAX_TOTAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    let url = format!("{}?api-version=2026-08-01", harness.vault_url());
+
+    let started = std::time::Instant::now();
+    for _ in 0..REQUESTS {
+        // A new client each time: a new connection, as the action opens one per service.
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .tls_certs_only(
+                reqwest::Certificate::from_pem_bundle(
+                    &std::fs::read(&harness.urls().ca_file).unwrap(),
+                )
+                .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.bytes().await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < MAX_TOTAL,
+        "{REQUESTS} requests took {elapsed:?}, more than {MAX_TOTAL:?}: replies wait for delayed ACKs"
+    );
+}
+
 #[tokio::test]
 async fn arm_vault_and_not_found_errors() {
     let harness = Harness::start(Scenario::demo()).await;
@@ -2480,4 +2518,701 @@ async fn permissions_for_any_scope() {
         body["value"][0]["notActions"],
         serde_json::json!(["Microsoft.Compute/disks/delete"])
     );
+}
+
+// Scripted faults, throttling, items busy with a backup, and job cancellation.
+
+/// Simulated seconds of the demo scenario's backup operation (`arm.operation_duration_seconds`).
+const DEMO_OPERATION_SECONDS: u64 = 2;
+
+/// Parses a fault list written as in a scenario file.
+fn fault_list(list: Value) -> Vec<sim::FaultScenario> {
+    serde_json::from_value(list).expect("the fault list parses")
+}
+
+impl Harness {
+    fn job_url(&self, job_id: &str) -> String {
+        format!(
+            "{}/backupJobs/{job_id}?api-version=2026-07-01",
+            self.vault_url()
+        )
+    }
+
+    /// Builds a client that trusts the simulator's CA and gives up on a request after `timeout`.
+    fn client_with_timeout(&self, timeout: std::time::Duration) -> reqwest::Client {
+        let ca = std::fs::read(&self.urls().ca_file).unwrap();
+        reqwest::Client::builder()
+            .no_proxy()
+            .tls_certs_only(reqwest::Certificate::from_pem_bundle(&ca).unwrap())
+            .timeout(timeout)
+            .build()
+            .unwrap()
+    }
+
+    /// Sends a backup trigger and returns the transport result, for faults that drop the reply.
+    async fn try_trigger_backup(&self, vm: &str, token: &str) -> reqwest::Result<Response> {
+        self.client
+            .post(format!(
+                "{}/backup?api-version=2026-07-01",
+                self.item_url(vm)
+            ))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(r#"{"properties":{"objectType":"IaasVMBackupRequest"}}"#)
+            .send()
+            .await
+    }
+
+    /// Triggers a backup, moves the clock past its operation and returns the status URL and the
+    /// final operation status.
+    async fn finish_backup_operation(&self, vm: &str, token: &str) -> (String, Value) {
+        let trigger = self.trigger_backup(vm, token).await;
+        assert_eq!(trigger.status(), StatusCode::ACCEPTED, "backup of {vm}");
+        let status_url = header(&trigger, "azure-asyncoperation").to_owned();
+        self.advance_clock(DEMO_OPERATION_SECONDS).await;
+        let status = self.get_json(&status_url, token).await;
+        (status_url, status)
+    }
+
+    /// Starts a backup job and returns its ID.
+    async fn start_backup_job(&self, vm: &str, token: &str) -> String {
+        let (_, status) = self.finish_backup_operation(vm, token).await;
+        assert_eq!(status["status"], "Succeeded", "{status}");
+        status["properties"]["jobId"].as_str().unwrap().to_owned()
+    }
+
+    async fn post_empty(&self, url: &str, token: &str) -> Response {
+        self.client
+            .post(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("ARM request is answered")
+    }
+
+    /// Returns the request-log entries that a fault hit.
+    async fn faulted_requests(&self) -> Vec<Value> {
+        self.admin("requests")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|entry| entry.get("fault").is_some())
+            .cloned()
+            .collect()
+    }
+
+    async fn job_count(&self) -> usize {
+        self.admin("jobs").await.as_array().unwrap().len()
+    }
+}
+
+#[tokio::test]
+async fn fault_status_replies_and_counts() {
+    let mut scenario = Scenario::demo();
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "arm", "method": "GET", "path_contains": "/backupJobs/", "skip": 1, "times": 2,
+         "action": {"status": 503, "retry_after": "2", "retry_after_ms": 2000}},
+        {"service": "arm", "path_contains": "/backupProtectedItems",
+         "action": {"status": 429, "retry_after": "Wed, 21 Oct 2015 07:28:00 GMT",
+                    "body": "{\"error\":{\"code\":\"ResourceRequestsThrottled\",\"message\":\"Please try again later.\"}}"}},
+        {"service": "github", "action": {"status": 503, "body": "upstream unavailable"}},
+        {"service": "entra", "method": "POST", "action": {"status": 503}}
+    ]));
+    let harness = Harness::start(scenario).await;
+
+    let github = harness.github_token_response(Some(EXCHANGE_AUDIENCE)).await;
+    assert_eq!(github.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(header(&github, "content-type").starts_with("text/plain"));
+    assert_eq!(github.text().await.unwrap(), "upstream unavailable");
+
+    let assertion = harness.github_token().await;
+    let (status, body) = entra_error(
+        harness
+            .exchange(&assertion, &format!("{}/.default", harness.arm()))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_entra_error_body(&body, 90006);
+    assert_eq!(body["error"], "temporarily_unavailable");
+
+    let token = harness.access_token().await;
+    let job_id = harness.start_backup_job("vm-app01", &token).await;
+    let job_url = harness.job_url(&job_id);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let response = harness.get(&job_url, &token).await;
+        statuses.push(response.status().as_u16());
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(header(&response, "retry-after"), "2");
+            assert_eq!(header(&response, "retry-after-ms"), "2000");
+            assert_eq!(header(&response, "x-ms-retry-after-ms"), "2000");
+            assert!(response.headers().contains_key("x-ms-request-id"));
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "ServiceUnavailable");
+            assert!(body["error"]["message"].is_string());
+        }
+    }
+    assert_eq!(statuses, [200, 503, 503, 200], "skip 1, then 2 faults");
+
+    let items = harness
+        .get(
+            &format!(
+                "{}/backupProtectedItems?api-version=2026-07-01",
+                harness.vault_url()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(items.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        header(&items, "retry-after"),
+        "Wed, 21 Oct 2015 07:28:00 GMT"
+    );
+    let body: Value = items.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ResourceRequestsThrottled");
+
+    let report = harness.admin("faults").await;
+    let counts: Vec<(u64, u64)> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fault| {
+            (
+                fault["matched"].as_u64().unwrap(),
+                fault["fired"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // GitHub saw the faulted request and two token requests, and Entra the faulted one and one more.
+    assert_eq!(counts, [(4, 2), (1, 1), (3, 1), (2, 1)]);
+    assert_eq!(report[0]["kind"], "status");
+    assert_eq!(report[0]["action"]["status"], 503);
+    assert_eq!(report[0]["path_contains"], "/backupJobs/");
+
+    let faulted = harness.faulted_requests().await;
+    let logged: Vec<(&str, u64)> = faulted
+        .iter()
+        .map(|entry| {
+            (
+                entry["service"].as_str().unwrap(),
+                entry["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            ("github", 503),
+            ("entra", 503),
+            ("arm", 503),
+            ("arm", 503),
+            ("arm", 429)
+        ]
+    );
+    assert!(faulted.iter().all(|entry| entry["fault"] == "status"));
+    assert_eq!(faulted[4]["error_code"], "ResourceRequestsThrottled");
+}
+
+#[tokio::test]
+async fn fault_reset_before_body_processes_nothing() {
+    let mut scenario = Scenario::demo();
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "arm", "method": "POST", "path_contains": "/backup", "action": {"reset": "before_body"}}
+    ]));
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let lost = harness.try_trigger_backup("vm-app01", &token).await;
+    assert!(lost.is_err(), "the connection closes without a reply");
+    assert_eq!(
+        harness.job_count().await,
+        0,
+        "the trigger was not processed"
+    );
+    let faulted = harness.faulted_requests().await;
+    assert_eq!(faulted.len(), 1);
+    assert_eq!(faulted[0]["fault"], "reset_before_body");
+    assert_eq!(faulted[0]["status"], 0);
+    assert_eq!(faulted[0]["method"], "POST");
+
+    let retried = harness.trigger_backup("vm-app01", &token).await;
+    assert_eq!(retried.status(), StatusCode::ACCEPTED);
+    assert_eq!(harness.job_count().await, 1);
+}
+
+/// The lost reply of a backup trigger: the backup started, and a client that repeats the trigger
+/// must not start a second one. The simulator fails the repeat with the item's busy reply.
+#[tokio::test]
+async fn fault_reset_after_body_keeps_the_backup() {
+    let mut scenario = Scenario::demo();
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "arm", "method": "POST", "path_contains": "/backup", "action": {"reset": "after_body"}}
+    ]));
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let lost = harness.try_trigger_backup("vm-app01", &token).await;
+    assert!(lost.is_err(), "the reply is lost");
+    let jobs = harness.admin("jobs").await;
+    assert_eq!(jobs.as_array().unwrap().len(), 1, "the backup started");
+    assert_eq!(jobs[0]["status"], "InProgress");
+    let faulted = harness.faulted_requests().await;
+    assert_eq!(faulted[0]["fault"], "reset_after_body");
+    assert_eq!(faulted[0]["status"], 202);
+
+    let (_, repeated) = harness.finish_backup_operation("vm-app01", &token).await;
+    assert_eq!(repeated["status"], "Failed");
+    assert_eq!(
+        repeated["error"]["code"],
+        "UserErrorBackupOperationInProgress"
+    );
+    assert_eq!(harness.job_count().await, 1, "no second backup");
+}
+
+#[tokio::test]
+async fn fault_hang_outlasts_client_timeout() {
+    const CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+    // Far below the 30 s hang: the client's timeout ends the wait, not the simulator.
+    const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+    let mut scenario = Scenario::demo();
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "github", "action": {"hang_seconds": 30}}
+    ]));
+    let harness = Harness::start(scenario).await;
+    let client = harness.client_with_timeout(CLIENT_TIMEOUT);
+
+    let started = std::time::Instant::now();
+    let hung = client
+        .get(&harness.urls().id_token_request_url)
+        .bearer_auth(&harness.urls().id_token_request_token)
+        .send()
+        .await;
+    let waited = started.elapsed();
+    let error = hung.expect_err("no reply within the client timeout");
+    assert!(error.is_timeout(), "{error}");
+    assert!(waited >= CLIENT_TIMEOUT, "{waited:?}");
+    assert!(waited < MAX_WAIT, "{waited:?}");
+
+    // The hang fired once; the next request gets a token.
+    harness.github_token().await;
+    let faulted = harness.faulted_requests().await;
+    assert_eq!(faulted.len(), 1);
+    assert_eq!(faulted[0]["fault"], "hang");
+    assert_eq!(faulted[0]["status"], 0);
+}
+
+#[tokio::test]
+async fn fault_truncated_body_fails_the_read() {
+    let mut scenario = Scenario::demo();
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "arm", "path_contains": "/backupJobs/", "action": {"truncate_body": true}}
+    ]));
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let job_id = harness.start_backup_job("vm-app01", &token).await;
+
+    let cut = harness.get(&harness.job_url(&job_id), &token).await;
+    assert_eq!(cut.status(), StatusCode::OK);
+    let announced = cut
+        .content_length()
+        .expect("Content-Length of the whole body");
+    assert!(announced > 0);
+    assert!(
+        cut.bytes().await.is_err(),
+        "the body ends before its Content-Length"
+    );
+
+    let whole = harness.get(&harness.job_url(&job_id), &token).await;
+    let body: Value = whole.json().await.unwrap();
+    assert_eq!(body["name"], job_id.as_str());
+    assert_eq!(
+        harness.faulted_requests().await[0]["fault"],
+        "truncate_body"
+    );
+}
+
+#[tokio::test]
+async fn fault_malformed_json_body() {
+    let mut scenario = Scenario::demo();
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "arm", "path_contains": "/backupJobs/", "action": {"malformed_json": true}}
+    ]));
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let job_id = harness.start_backup_job("vm-app01", &token).await;
+
+    let broken = harness.get(&harness.job_url(&job_id), &token).await;
+    assert_eq!(broken.status(), StatusCode::OK);
+    assert!(header(&broken, "content-type").starts_with("application/json"));
+    let bytes = broken.bytes().await.expect("the body arrives whole");
+    assert!(!bytes.is_empty());
+    assert!(serde_json::from_slice::<Value>(&bytes).is_err());
+
+    let body = harness.get_json(&harness.job_url(&job_id), &token).await;
+    assert_eq!(body["name"], job_id.as_str());
+}
+
+#[tokio::test]
+async fn fault_expire_token_needs_new_sign_in() {
+    let mut scenario = Scenario::demo();
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "arm", "path_contains": "/backupJobs/", "action": {"expire_token": true}}
+    ]));
+    let harness = Harness::start(scenario).await;
+    let first_token = harness.access_token().await;
+    let job_id = harness.start_backup_job("vm-app01", &first_token).await;
+
+    let rejected = harness.get(&harness.job_url(&job_id), &first_token).await;
+    assert_eq!(rejected.status(), StatusCode::UNAUTHORIZED);
+    let challenge = header(&rejected, "www-authenticate").to_owned();
+    assert!(
+        challenge.starts_with("Bearer authorization_uri=\""),
+        "{challenge}"
+    );
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    assert_eq!(header(&rejected, "x-ms-failure-cause"), "gateway");
+    assert!(rejected.headers().contains_key("x-ms-request-id"));
+    let body: Value = rejected.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ExpiredAuthenticationToken");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is earlier than current UTC time"));
+
+    // The token stays expired for every request, as a real expired token does.
+    let again = harness
+        .get(
+            &format!("{}?api-version=2026-07-01", harness.vault_url()),
+            &first_token,
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+
+    let second_token = harness.access_token().await;
+    let job = harness
+        .get_json(&harness.job_url(&job_id), &second_token)
+        .await;
+    assert_eq!(job["name"], job_id.as_str());
+    assert_eq!(harness.faulted_requests().await[0]["fault"], "expire_token");
+}
+
+/// Short token lifetimes on a fast clock: GitHub tokens live 60 simulated seconds (1 real second)
+/// and ARM tokens 120 (2 real seconds), so a job of 600 simulated seconds outlives both.
+#[tokio::test]
+async fn tokens_expire_on_simulated_clock() {
+    // More than the ARM token's 2 real seconds, with room for a slow machine.
+    const PAST_BOTH_LIFETIMES: std::time::Duration = std::time::Duration::from_millis(2500);
+
+    let mut scenario = Scenario::demo();
+    scenario.clock_speed = 60.0;
+    scenario.github.token_lifetime_seconds = 60;
+    scenario.entra.access_token_lifetime_seconds = 120;
+    scenario.arm.vaults[0].protected_items[0]
+        .job
+        .duration_seconds = 600;
+    let harness = Harness::start(scenario).await;
+
+    let assertion = harness.github_token().await;
+    let assertion_claims = claims(&assertion);
+    assert_eq!(
+        assertion_claims["exp"].as_i64().unwrap() - assertion_claims["iat"].as_i64().unwrap(),
+        60
+    );
+    let exchanged = harness
+        .exchange(
+            &harness.github_token().await,
+            &format!("{}/.default", harness.arm()),
+        )
+        .await;
+    let body: Value = exchanged.json().await.unwrap();
+    assert_eq!(body["expires_in"], 120);
+    let arm_token = body["access_token"].as_str().unwrap().to_owned();
+    let trigger = harness.trigger_backup("vm-app01", &arm_token).await;
+    assert_eq!(trigger.status(), StatusCode::ACCEPTED);
+    let status_url = header(&trigger, "azure-asyncoperation").to_owned();
+
+    tokio::time::sleep(PAST_BOTH_LIFETIMES).await;
+
+    let (status, body) = entra_error(
+        harness
+            .exchange(&assertion, &format!("{}/.default", harness.arm()))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_entra_error_body(&body, 700024);
+
+    let expired = harness.get(&status_url, &arm_token).await;
+    assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = expired.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ExpiredAuthenticationToken");
+
+    // A new sign-in (new GitHub token, new exchange) reads the running job.
+    let renewed = harness.access_token().await;
+    let operation = harness.get_json(&status_url, &renewed).await;
+    let job_id = operation["properties"]["jobId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = harness.get_json(&harness.job_url(&job_id), &renewed).await;
+    assert_eq!(job["properties"]["status"], "InProgress");
+
+    harness.advance_clock(600).await;
+    let latest = harness.access_token().await;
+    let job = harness.get_json(&harness.job_url(&job_id), &latest).await;
+    assert_eq!(job["properties"]["status"], "Completed");
+}
+
+#[tokio::test]
+async fn throttle_rejects_until_refilled() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.throttle = Some(sim::ThrottleScenario {
+        reads: sim::BucketScenario {
+            bucket: 3,
+            refill_per_second: 0.1,
+        },
+        writes: sim::BucketScenario {
+            bucket: 1,
+            refill_per_second: 0.1,
+        },
+        ..sim::ThrottleScenario::default()
+    });
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let vault = format!("{}?api-version=2026-07-01", harness.vault_url());
+    let reads_left = |response: &Response| {
+        header(response, "x-ms-ratelimit-remaining-subscription-reads").to_owned()
+    };
+
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let response = harness.get(&vault, &token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        remaining.push(reads_left(&response));
+    }
+    assert_eq!(remaining, ["2", "1", "0"]);
+
+    let throttled = harness.get(&vault, &token).await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A tenth of a token per second: ten seconds until the next whole one.
+    assert_eq!(header(&throttled, "retry-after"), "10");
+    assert_eq!(reads_left(&throttled), "0");
+    assert!(throttled.headers().contains_key("x-ms-request-id"));
+    let body: Value = throttled.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ResourceRequestsThrottled");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Please try again after '10' seconds"));
+
+    // Tenant-level requests have their own budget and header.
+    let subscriptions = harness
+        .get(
+            &format!("{}/subscriptions?api-version=2022-12-01", harness.arm()),
+            &token,
+        )
+        .await;
+    assert_eq!(subscriptions.status(), StatusCode::OK);
+    assert_eq!(
+        header(&subscriptions, "x-ms-ratelimit-remaining-tenant-reads"),
+        "2"
+    );
+
+    // Writes draw from their own bucket, and a throttled write is not processed.
+    let first = harness.trigger_backup("vm-app01", &token).await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        header(&first, "x-ms-ratelimit-remaining-subscription-writes"),
+        "0"
+    );
+    let second = harness.trigger_backup("vm-app02", &token).await;
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(harness.job_count().await, 1);
+
+    harness.advance_clock(10).await;
+    let refilled = harness.get(&vault, &token).await;
+    assert_eq!(refilled.status(), StatusCode::OK);
+    assert_eq!(reads_left(&refilled), "0");
+}
+
+#[tokio::test]
+async fn busy_job_fails_the_trigger_operation() {
+    let mut scenario = Scenario::demo();
+    scenario.arm.vaults[0].protected_items[0].busy_job = Some(sim::BusyJobScenario {
+        operation: sim::BusyOperation::Backup,
+        duration_seconds: 30,
+    });
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let filter = percent_encoding::utf8_percent_encode(
+        "status eq 'InProgress' and operation eq 'Backup'",
+        percent_encoding::NON_ALPHANUMERIC,
+    )
+    .to_string();
+    let running = harness
+        .get_json(
+            &format!(
+                "{}/backupJobs?api-version=2026-07-01&$filter={filter}",
+                harness.vault_url()
+            ),
+            &token,
+        )
+        .await;
+    let running = running["value"].as_array().unwrap();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0]["properties"]["entityFriendlyName"], "vm-app01");
+    assert_eq!(running[0]["properties"]["operation"], "Backup");
+    assert_eq!(running[0]["properties"]["status"], "InProgress");
+
+    let trigger = harness.trigger_backup("vm-app01", &token).await;
+    assert_eq!(trigger.status(), StatusCode::ACCEPTED);
+    let location = header(&trigger, "location").to_owned();
+    let status_url = header(&trigger, "azure-asyncoperation").to_owned();
+    harness.advance_clock(DEMO_OPERATION_SECONDS).await;
+    let failed = harness.get_json(&status_url, &token).await;
+    assert_eq!(failed["status"], "Failed");
+    assert_eq!(
+        failed["error"]["code"],
+        "UserErrorBackupOperationInProgress"
+    );
+    assert_eq!(
+        failed["error"]["message"],
+        "Unable to initiate backup as another backup operation is currently in progress."
+    );
+    assert!(failed["endTime"].is_string());
+    assert!(failed.get("properties").is_none(), "no job was created");
+    let result = harness.get(&location, &token).await;
+    assert_eq!(result.status(), StatusCode::CONFLICT);
+    let body: Value = result.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UserErrorBackupOperationInProgress");
+    assert_eq!(harness.job_count().await, 1);
+
+    // Once the scheduled job has ended, a trigger starts a backup.
+    harness.advance_clock(30).await;
+    harness.start_backup_job("vm-app01", &token).await;
+    assert_eq!(harness.job_count().await, 2);
+}
+
+#[tokio::test]
+async fn busy_item_conflict_reply() {
+    let mut scenario = Scenario::demo();
+    for item in &mut scenario.arm.vaults[0].protected_items {
+        item.busy_reply = sim::BusyReply::Conflict;
+    }
+    scenario.arm.vaults[0].protected_items[0].busy_job = Some(sim::BusyJobScenario::default());
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let conflict = harness.trigger_backup("vm-app01", &token).await;
+    assert_eq!(conflict.status(), StatusCode::CONFLICT);
+    assert!(conflict.headers().get("azure-asyncoperation").is_none());
+    let body: Value = conflict.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UserErrorBackupOperationInProgress");
+    assert_eq!(
+        body["error"]["message"],
+        "Unable to initiate backup as another backup operation is currently in progress."
+    );
+
+    // A backup the client started makes its item busy too.
+    harness.start_backup_job("vm-app02", &token).await;
+    let repeated = harness.trigger_backup("vm-app02", &token).await;
+    assert_eq!(repeated.status(), StatusCode::CONFLICT);
+    assert_eq!(harness.job_count().await, 2);
+}
+
+#[tokio::test]
+async fn second_trigger_while_own_job_runs_fails() {
+    let harness = Harness::start(Scenario::demo()).await;
+    let token = harness.access_token().await;
+    harness.start_backup_job("vm-app01", &token).await;
+
+    let (_, repeated) = harness.finish_backup_operation("vm-app01", &token).await;
+    assert_eq!(repeated["status"], "Failed");
+    assert_eq!(
+        repeated["error"]["code"],
+        "UserErrorBackupOperationInProgress"
+    );
+    assert_eq!(harness.job_count().await, 1);
+}
+
+#[tokio::test]
+async fn job_cancel_matches_examples() {
+    let cancel_example = example(RSV_2025, "Common/TriggerCancelJob.json");
+    let result_example = example(RSV_2025, "Common/CancelJobOperationResult.json");
+    let mut scenario = Scenario::demo();
+    scenario.arm.vaults[0].protected_items[0].job.outcome = JobOutcome::Never;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+    let job_id = harness.start_backup_job("vm-app01", &token).await;
+
+    let cancel = harness
+        .post_empty(
+            &format!(
+                "{}/backupJobs/{job_id}/cancel?api-version=2026-07-01",
+                harness.vault_url()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(cancel.status(), StatusCode::ACCEPTED);
+    for name in cancel_example["responses"]["202"]["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            cancel.headers().contains_key(name.as_str()),
+            "cancel 202 lacks {name}"
+        );
+    }
+    assert!(cancel.headers().get("azure-asyncoperation").is_none());
+    let location = header(&cancel, "location").to_owned();
+    assert!(
+        location.contains(&format!("/backupJobs/{job_id}/operationResults/")),
+        "{location}"
+    );
+    assert!(location.ends_with("?api-version=2017-07-01"), "{location}");
+    assert_eq!(header(&cancel, "retry-after"), "1");
+    assert!(cancel.bytes().await.unwrap().is_empty());
+
+    let cancelling = harness.get_json(&harness.job_url(&job_id), &token).await;
+    assert_eq!(cancelling["properties"]["status"], "Cancelling");
+    assert!(cancelling["properties"].get("endTime").is_none());
+    let pending = harness.get(&location, &token).await;
+    assert_eq!(pending.status(), StatusCode::ACCEPTED);
+    for name in result_example["responses"]["202"]["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            pending.headers().contains_key(name.as_str()),
+            "operationResults 202 lacks {name}"
+        );
+    }
+
+    harness.advance_clock(1).await;
+    let cancelled = harness.get_json(&harness.job_url(&job_id), &token).await;
+    assert_eq!(cancelled["properties"]["status"], "Cancelled");
+    assert!(cancelled["properties"]["endTime"].is_string());
+    assert!(result_example["responses"].get("204").is_some());
+    let done = harness.get(&location, &token).await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let jobs = harness.admin("jobs").await;
+    assert_eq!(jobs[0]["status"], "Cancelled");
+
+    let unknown = harness
+        .post_empty(
+            &format!(
+                "{}/backupJobs/00000000-0000-0000-0000-00000000dead/cancel?api-version=2026-07-01",
+                harness.vault_url()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }

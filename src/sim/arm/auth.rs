@@ -4,6 +4,7 @@
 
 use hyper::header::{HeaderName, WWW_AUTHENTICATE};
 use hyper::StatusCode;
+use time::OffsetDateTime;
 
 use super::response::arm_error;
 use crate::sim::format;
@@ -47,19 +48,23 @@ pub(crate) fn authenticate(simulator: &Simulator, request: &SimRequest) -> Resul
     };
     let now = simulator.clock.now();
     if now >= expires_at {
-        let message = format!(
-            "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
-            format::us_date_time(expires_at),
-            format::us_date_time(now)
-        );
-        return Err(unauthorized(
-            simulator,
-            "ExpiredAuthenticationToken",
-            &message,
-            &message,
-        ));
+        return Err(expired_token(simulator, expires_at, now));
     }
     Ok(())
+}
+
+/// Builds the 401 for a token that expired at `expires_at`.
+pub(crate) fn expired_token(
+    simulator: &Simulator,
+    expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> SimResponse {
+    let message = format!(
+        "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
+        format::us_date_time(expires_at),
+        format::us_date_time(now)
+    );
+    unauthorized(simulator, "ExpiredAuthenticationToken", &message, &message)
 }
 
 fn unauthorized(

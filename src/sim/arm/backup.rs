@@ -1,6 +1,7 @@
 //! On-demand backup: `POST …/protectedItems/{item}/backup` (202 with `Location`,
 //! `Azure-AsyncOperation` and `Retry-After`), and the operation it starts, read through
-//! `…/operationsStatus/{id}`, `{vault}/backupOperations/{id}` and `…/operationResults/{id}`.
+//! `…/operationsStatus/{id}`, `{vault}/backupOperations/{id}` and `…/operationResults/{id}`. While
+//! another backup job of the item runs, the trigger gets the item's `busy_reply` (see `busy`).
 
 use hyper::header::{HeaderName, LOCATION, RETRY_AFTER};
 use hyper::StatusCode;
@@ -9,12 +10,14 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
+use super::busy;
 use super::path::{ItemPath, VaultPath};
 use super::resources::{find_item, find_vault, item_id};
 use super::response::arm_error;
 use crate::sim::clock::configured_seconds;
 use crate::sim::format;
 use crate::sim::http::{SimRequest, SimResponse};
+use crate::sim::scenario::BusyReply;
 use crate::sim::state::{BackupJob, BackupOperation};
 use crate::sim::Simulator;
 
@@ -43,9 +46,12 @@ pub(crate) fn trigger(
     let job_id = uuid::Uuid::new_v4().to_string();
     let operation_duration = configured_seconds(simulator.scenario.arm.operation_duration_seconds);
     {
-        // TODO: reject a trigger while another backup of the item runs
-        // (UserErrorBackupOperationInProgress) once fault scripts decide how that surfaces.
+        // The check and the new job share one lock, so two concurrent triggers cannot both pass.
         let mut state = simulator.state();
+        let busy = busy::running_backup_job(&state, vault_index, item_index, now).is_some();
+        if busy && item.busy_reply == BusyReply::Conflict {
+            return Err(busy::backup_in_progress_conflict());
+        }
         state.operations.push(BackupOperation {
             id: operation_id.clone(),
             vault: vault_index,
@@ -53,17 +59,21 @@ pub(crate) fn trigger(
             job_id: job_id.clone(),
             started_at: now,
             completes_at: now + operation_duration,
+            failure: busy.then(busy::backup_in_progress_failure),
         });
-        state.jobs.push(BackupJob {
-            id: job_id,
-            vault: vault_index,
-            item: item_index,
-            started_at: now,
-            activity_id: uuid::Uuid::new_v4().to_string(),
-            plan: item.job.clone(),
-            recovery_point_expiry,
-            restore: None,
-        });
+        if !busy {
+            state.jobs.push(BackupJob {
+                id: job_id,
+                vault: vault_index,
+                item: item_index,
+                started_at: now,
+                activity_id: uuid::Uuid::new_v4().to_string(),
+                plan: item.job.clone(),
+                recovery_point_expiry,
+                restore: None,
+                cancel_requested_at: None,
+            });
+        }
     }
 
     let item_url = format!(
@@ -178,6 +188,16 @@ fn operation_status_body(operation: &BackupOperation, now: OffsetDateTime) -> Va
         "status": "InProgress",
         "startTime": format::dotnet_utc(operation.started_at),
     });
+    if let Some(failure) = operation
+        .failure
+        .as_ref()
+        .filter(|_| now >= operation.completes_at)
+    {
+        body["status"] = json!("Failed");
+        body["endTime"] = json!(format::dotnet_utc(operation.completes_at));
+        body["error"] = json!({ "code": failure.code, "message": failure.message });
+        return body;
+    }
     if now >= operation.completes_at {
         body["status"] = json!("Succeeded");
         body["endTime"] = json!(format::dotnet_utc(operation.completes_at));
@@ -258,6 +278,9 @@ pub(crate) fn item_operation_result(
         operation.vault == vault_index && operation.item == item_index
     })?;
     if simulator.clock.now() >= operation.completes_at {
+        if let Some(failure) = &operation.failure {
+            return Err(busy::failed_operation_result(failure));
+        }
         return Ok(SimResponse::empty(StatusCode::NO_CONTENT));
     }
     let vault = &simulator.scenario.arm.vaults[vault_index];

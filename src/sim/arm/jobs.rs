@@ -24,11 +24,15 @@ const DEFAULT_FAILURE_CODE: i64 = 400002;
 const DEFAULT_FAILURE_MESSAGE: &str =
     "Snapshot operation failed because the VM agent is not responding.";
 
+/// Simulated time from a cancel request until the job is `Cancelled`. The service does not
+/// document how long cancelling takes; one second lets a test see the `Cancelling` state.
+pub(crate) const CANCEL_DURATION_SECONDS: i64 = 1;
+
 /// A job's status at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JobState {
-    /// The job `status` value: `InProgress`, `Completed`, `CompletedWithWarnings`, `Failed` or
-    /// `Cancelled`.
+    /// The job `status` value: `InProgress`, `Cancelling`, `Completed`, `CompletedWithWarnings`,
+    /// `Failed` or `Cancelled`.
     pub(crate) status: &'static str,
     /// The outcome once the job has finished.
     pub(crate) outcome: Option<JobOutcome>,
@@ -37,8 +41,27 @@ pub(crate) struct JobState {
     pub(crate) elapsed: Duration,
 }
 
-/// Derives a job's state at `now` from its start and its scenario.
+/// Derives a job's state at `now` from its start, its scenario and a cancel request.
 pub(crate) fn job_state(job: &BackupJob, now: OffsetDateTime) -> JobState {
+    // A cancel request is only recorded while the job runs, so it wins over the planned outcome.
+    if let Some(requested_at) = job.cancel_requested_at.filter(|at| now >= *at) {
+        let cancelled_at = requested_at + Duration::seconds(CANCEL_DURATION_SECONDS);
+        return if now >= cancelled_at {
+            JobState {
+                status: "Cancelled",
+                outcome: Some(JobOutcome::Cancelled),
+                ended_at: Some(cancelled_at),
+                elapsed: (cancelled_at - job.started_at).max(Duration::ZERO),
+            }
+        } else {
+            JobState {
+                status: "Cancelling",
+                outcome: None,
+                ended_at: None,
+                elapsed: (now - job.started_at).max(Duration::ZERO),
+            }
+        };
+    }
     let planned_duration = configured_seconds(job.plan.duration_seconds);
     let planned_end = job.started_at + planned_duration;
     let finished = job.plan.outcome != JobOutcome::Never && now >= planned_end;
@@ -82,7 +105,7 @@ pub(crate) fn job_resource(simulator: &Simulator, job: &BackupJob, now: OffsetDa
         "duration".to_owned(),
         json!(format::iso8601_duration(state.elapsed)),
     );
-    if state.outcome.is_none() {
+    if state.status == "InProgress" {
         properties.insert("actionsInfo".to_owned(), json!(["Cancellable"]));
     }
     properties.insert("virtualMachineVersion".to_owned(), json!("Compute"));
@@ -207,7 +230,7 @@ pub(crate) fn get(
 /// Builds the error for a job ID the vault does not have.
 // NOTE: the real service's code for an unknown job is not documented in the specs; this one is
 // ARM's generic not-found code.
-fn job_not_found(job_name: &str) -> SimResponse {
+pub(crate) fn job_not_found(job_name: &str) -> SimResponse {
     arm_error(
         StatusCode::NOT_FOUND,
         "ResourceNotFound",
@@ -332,6 +355,7 @@ mod tests {
             },
             recovery_point_expiry: None,
             restore: None,
+            cancel_requested_at: None,
         }
     }
 
@@ -347,6 +371,25 @@ mod tests {
         assert_eq!(finished.status, "Failed");
         assert_eq!(finished.ended_at, Some(datetime!(2025-05-01 10:00:10 UTC)));
         assert_eq!(finished.elapsed, Duration::seconds(10));
+    }
+
+    #[test]
+    fn cancelled_job_goes_through_cancelling() {
+        let mut job = job(JobOutcome::Never);
+        job.cancel_requested_at = Some(datetime!(2025-05-01 10:00:05 UTC));
+
+        let before = job_state(&job, datetime!(2025-05-01 10:00:04 UTC));
+        assert_eq!(before.status, "InProgress");
+
+        let cancelling = job_state(&job, datetime!(2025-05-01 10:00:05.5 UTC));
+        assert_eq!(cancelling.status, "Cancelling");
+        assert_eq!(cancelling.outcome, None);
+
+        let cancelled = job_state(&job, datetime!(2025-05-01 10:00:09 UTC));
+        assert_eq!(cancelled.status, "Cancelled");
+        assert_eq!(cancelled.outcome, Some(JobOutcome::Cancelled));
+        assert_eq!(cancelled.ended_at, Some(datetime!(2025-05-01 10:00:06 UTC)));
+        assert_eq!(cancelled.elapsed, Duration::seconds(6));
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Azure Resource Manager with the Recovery Services backup provider: routing, the `api-version`
-//! and bearer checks, the rate-limit and correlation headers, and the ARM error envelope on every
-//! failure. Besides backups it serves what a restore drill uses: recovery points and restores, and
-//! the resource groups, storage accounts, VMs, disks, tags and permissions around them.
+//! and bearer checks, throttling with the rate-limit headers, the correlation headers, and the ARM
+//! error envelope on every failure. Besides backups and job cancellation it serves what a restore
+//! drill uses: recovery points and restores, and the resource groups, storage accounts, VMs, disks,
+//! tags and permissions around them.
 //!
 //! Paths are percent-decoded before matching (`%3B` is `;`), and literal segments, provider names
 //! and resource names match case-insensitively. Any `api-version` value is accepted.
 
-mod auth;
+pub(crate) mod auth;
 mod backup;
+pub(crate) mod busy;
+pub(crate) mod cancel;
 pub(crate) mod compute;
 mod disk_deletion;
 mod filter;
@@ -23,10 +26,11 @@ mod recovery_points;
 mod resource_groups;
 mod resource_path;
 mod resources;
-mod response;
+pub(crate) mod response;
 pub(crate) mod restore;
 mod storage;
 mod tags;
+pub(crate) mod throttle;
 
 use hyper::{Method, StatusCode};
 
@@ -64,18 +68,16 @@ fn route(simulator: &Simulator, request: &SimRequest) -> SimResponse {
         return response;
     }
     let kind = RequestKind::of(&request.method);
-    let remaining = simulator
-        .state()
-        .rate_limits
-        .take(kind, simulator.clock.now());
+    let budget = match throttle::take(simulator, request, kind) {
+        Ok(budget) => budget,
+        Err(throttled) => return throttled,
+    };
 
     let Some(route) = route else {
         return not_found(request);
     };
     let mut response = serve(simulator, request, route).unwrap_or_else(|error| error);
-    response
-        .headers
-        .push((kind.header(), remaining.to_string()));
+    budget.add_to(&mut response);
     response
 }
 
@@ -106,6 +108,10 @@ fn serve(
         }
         (&Method::GET, Route::Jobs(vault)) => jobs::list(simulator, request, &vault),
         (&Method::GET, Route::Job(vault, job)) => jobs::get(simulator, &vault, &job),
+        (&Method::POST, Route::CancelJob(vault, job)) => cancel::trigger(simulator, &vault, &job),
+        (&Method::GET, Route::JobOperationResult(vault, job, operation)) => {
+            cancel::operation_result(simulator, &vault, &job, &operation)
+        }
         (&Method::GET, Route::RecoveryPoints(item)) => {
             recovery_points::list(simulator, request, &item)
         }

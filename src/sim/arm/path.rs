@@ -38,6 +38,10 @@ pub(crate) enum Route {
     VaultOperationStatus(VaultPath, String),
     Jobs(VaultPath),
     Job(VaultPath, String),
+    /// `{vault}/backupJobs/{job}/cancel`.
+    CancelJob(VaultPath, String),
+    /// `{vault}/backupJobs/{job}/operationResults/{operation}`.
+    JobOperationResult(VaultPath, String, String),
     RecoveryPoints(ItemPath),
     RecoveryPoint(ItemPath, String),
     TriggerRestore(ItemPath, String),
@@ -116,6 +120,16 @@ pub(crate) fn parse_route(segments: &[String]) -> Option<Route> {
     }
     if let Some(captured) = matches_exactly(rest, &["backupJobs", ANY]) {
         return Some(Route::Job(vault, captured[0].to_owned()));
+    }
+    if let Some(captured) = matches_exactly(rest, &["backupJobs", ANY, "cancel"]) {
+        return Some(Route::CancelJob(vault, captured[0].to_owned()));
+    }
+    if let Some(captured) = matches_exactly(rest, &["backupJobs", ANY, "operationResults", ANY]) {
+        return Some(Route::JobOperationResult(
+            vault,
+            captured[0].to_owned(),
+            captured[1].to_owned(),
+        ));
     }
 
     let (item_captures, rest) = match_prefix(rest, &ITEM_PREFIX)?;
@@ -248,6 +262,23 @@ mod tests {
         assert_eq!(
             route(&format!("{VAULT}/backupOperations/op-2")),
             Some(Route::VaultOperationStatus(vault, "op-2".to_owned()))
+        );
+    }
+
+    #[test]
+    fn route_job_cancel_and_its_result() {
+        let vault = expected_item().vault;
+        assert_eq!(
+            route(&format!("{VAULT}/backupJobs/job-1/cancel")),
+            Some(Route::CancelJob(vault.clone(), "job-1".to_owned()))
+        );
+        assert_eq!(
+            route(&format!("{VAULT}/BackupJobs/job-1/OperationResults/op-3")),
+            Some(Route::JobOperationResult(
+                vault,
+                "job-1".to_owned(),
+                "op-3".to_owned()
+            ))
         );
     }
 

@@ -284,6 +284,7 @@ pub(crate) fn trigger(
             job_id: job_id.clone(),
             started_at: now,
             completes_at: now + operation_duration,
+            failure: None,
         });
         state.jobs.push(BackupJob {
             id: job_id.clone(),
@@ -301,6 +302,7 @@ pub(crate) fn trigger(
                 config_container: format!("{}-{}", item.vm_name.to_ascii_lowercase(), &job_id[..8]),
                 settled: false,
             }),
+            cancel_requested_at: None,
         });
     }
 

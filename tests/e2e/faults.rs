@@ -1,0 +1,307 @@
+//! Faults a real run meets, scripted in the simulator: each test asserts the outcome through the
+//! binary and that the simulator saw exactly one backup POST per item.
+
+use serde_json::{json, Value};
+
+use crate::backup::scenario;
+use crate::support::{assert_no_token_leak, Simulator, Step, StepResult};
+
+fn one_vm(job: Value) -> Value {
+    scenario(json!([{"vm_name": "vm-app01", "vm_resource_group": "rg-app", "job": job}]))
+}
+
+fn quick_job() -> Value {
+    json!({"duration_seconds": 3, "outcome": "Completed"})
+}
+
+fn with_faults(mut scenario: Value, faults: Value) -> Value {
+    scenario["faults"] = faults;
+    scenario
+}
+
+fn assert_completed(sim: &Simulator, result: &StepResult) {
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(
+        result.outputs["job-status"],
+        "Completed",
+        "{}",
+        result.all_text()
+    );
+    assert_eq!(sim.backup_posts(), 1, "exactly one backup POST");
+    assert_no_token_leak(sim, result);
+}
+
+fn faulted_requests(sim: &Simulator) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|request| request.get("fault").is_some_and(|fault| !fault.is_null()))
+        .count()
+}
+
+#[test]
+fn job_poll_503_is_retried() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "GET", "path_contains": "/backupJobs/", "times": 2,
+                "action": {"status": 503, "retry_after": "1"}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+    assert_eq!(faulted_requests(&sim), 2);
+}
+
+#[test]
+fn throttled_poll_waits_retry_after_ms() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "GET", "path_contains": "/operationsStatus/",
+                "action": {"status": 429, "retry_after_ms": 1500}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+}
+
+#[test]
+fn lost_backup_reply_is_not_resent() {
+    let sim = Simulator::start(with_faults(
+        one_vm(json!({"duration_seconds": 20, "outcome": "Completed"})),
+        json!([{"service": "arm", "method": "POST", "path_contains": "/backup",
+                "action": {"reset": "after_body"}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+    assert!(result.stdout.contains("got no reply"), "{}", result.stdout);
+    let jobs = sim.jobs();
+    let backups: Vec<&Value> = jobs
+        .iter()
+        .filter(|job| job.to_string().contains("\"Backup\""))
+        .collect();
+    assert_eq!(backups.len(), 1, "{jobs:?}");
+}
+
+#[test]
+fn unanswered_backup_fails_without_resend() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "POST", "path_contains": "/backup",
+                "action": {"reset": "before_body"}}]),
+    ));
+    let result = Step::new(&sim).run();
+
+    assert_eq!(result.code, 4, "{}", result.all_text());
+    assert_eq!(sim.backup_posts(), 1, "the request is never sent again");
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("ReplyLost"), "{}", errors[0]);
+    assert!(errors[0].contains("not sent again"), "{}", errors[0]);
+}
+
+#[test]
+fn github_token_503_is_retried() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "github", "action": {"status": 503, "body": "upstream unavailable"}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+    assert!(
+        result.stdout.contains("HTTP 503"),
+        "the retry is logged with its cause"
+    );
+}
+
+#[test]
+fn github_token_401_is_not_retried() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "github", "times": 0, "action": {"status": 401, "body": "{\"message\":\"Bad credentials\"}"}}]),
+    ));
+    let result = Step::new(&sim).run();
+
+    assert_eq!(result.code, 3, "{}", result.all_text());
+    assert_eq!(sim.requests_to("github").len(), 1, "a 4xx is not retried");
+    assert!(sim.requests_to("entra").is_empty());
+    assert!(
+        result.error_lines()[0].contains("HTTP 401"),
+        "{}",
+        result.error_lines()[0]
+    );
+}
+
+#[test]
+fn expired_arm_token_is_refreshed_once() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "GET", "path_contains": "/backupJobs/",
+                "action": {"expire_token": true}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+    let exchanges = sim
+        .requests_to("entra")
+        .iter()
+        .filter(|request| request["method"] == "POST")
+        .count();
+    assert_eq!(exchanges, 2, "one sign-in, one refresh");
+    assert!(
+        sim.requests_to("github").len() >= 2,
+        "a fresh GitHub token for the refresh"
+    );
+}
+
+#[test]
+fn long_job_renews_short_tokens() {
+    let mut scenario = one_vm(json!({"duration_seconds": 600, "outcome": "Completed"}));
+    scenario["clock_speed"] = json!(60.0);
+    scenario["github"] = json!({"token_lifetime_seconds": 60});
+    scenario["entra"] = json!({"access_token_lifetime_seconds": 120});
+    let sim = Simulator::start(scenario);
+    let result = Step::new(&sim).run();
+
+    assert_completed(&sim, &result);
+    let entra = sim.requests_to("entra");
+    let exchanges = entra
+        .iter()
+        .filter(|request| request["method"] == "POST")
+        .count();
+    // 600 simulated seconds of job over 120-second tokens: about five exchanges, not one per poll.
+    assert!((2..=10).contains(&exchanges), "{exchanges} exchanges");
+    let polls = sim
+        .requests_to("arm")
+        .iter()
+        .filter(|request| {
+            request["path"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("/backupJobs/")
+        })
+        .count();
+    assert!(polls > exchanges, "{polls} polls, {exchanges} exchanges");
+    assert!(
+        entra.iter().all(|request| request["status"] == 200),
+        "no expired or replayed assertion: {entra:?}"
+    );
+}
+
+#[test]
+fn malformed_and_truncated_replies_recover() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([
+            {"service": "arm", "method": "GET", "path_contains": "/backupJobs/", "action": {"malformed_json": true}},
+            {"service": "arm", "method": "GET", "path_contains": "/operationsStatus/", "action": {"truncate_body": true}}
+        ]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+    assert_eq!(faulted_requests(&sim), 2);
+}
+
+#[test]
+fn forbidden_list_names_the_role() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "GET", "path_contains": "/backupProtectedItems", "times": 0,
+                "action": {"status": 403, "body": "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"The client does not have authorization to perform action 'Microsoft.RecoveryServices/Vaults/backupProtectedItems/read'.\"}}"}}]),
+    ));
+    let result = Step::new(&sim).run();
+
+    assert_eq!(result.code, 4, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("AuthorizationFailed"), "{}", errors[0]);
+    assert!(errors[0].contains("Backup Operator"), "{}", errors[0]);
+    assert_eq!(sim.backup_posts(), 0);
+}
+
+fn busy_scenario(reply: &str) -> Value {
+    scenario(json!([{
+        "vm_name": "vm-app01",
+        "vm_resource_group": "rg-app",
+        "job": quick_job(),
+        "busy_job": {"operation": "Backup", "duration_seconds": 4},
+        "busy_reply": reply,
+    }]))
+}
+
+#[test]
+fn busy_item_is_attached() {
+    for reply in ["failed_operation", "conflict"] {
+        let sim = Simulator::start(busy_scenario(reply));
+        let result = Step::new(&sim).run();
+
+        assert_eq!(result.code, 0, "{reply}: {}", result.all_text());
+        assert_eq!(sim.backup_posts(), 1, "{reply}");
+        let busy_job = sim.jobs().iter().find_map(|job| {
+            job["id"]
+                .as_str()
+                .or(job["name"].as_str())
+                .map(str::to_string)
+        });
+        let job_id = &result.outputs["job-id"];
+        assert!(
+            busy_job.is_some_and(|id| id.ends_with(job_id.as_str())),
+            "{reply}: attached to the running job"
+        );
+        assert!(
+            result.summary.contains("already running"),
+            "{reply}: {}",
+            result.summary
+        );
+    }
+}
+
+#[test]
+fn busy_item_fails_when_asked() {
+    let sim = Simulator::start(busy_scenario("conflict"));
+    let result = Step::new(&sim).input("if-busy", "fail").run();
+
+    assert_eq!(result.code, 4, "{}", result.all_text());
+    assert!(
+        result.error_lines()[0].contains("BackupAlreadyRunning"),
+        "{}",
+        result.error_lines()[0]
+    );
+    assert_eq!(sim.backup_posts(), 1);
+}
+
+#[test]
+fn busy_item_waits_then_backs_up() {
+    let sim = Simulator::start(busy_scenario("conflict"));
+    let result = Step::new(&sim).input("if-busy", "wait").run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(
+        sim.backup_posts(),
+        2,
+        "the rejected request, then this run's backup"
+    );
+}
+
+#[test]
+fn sigint_cancels_jobs_when_asked() {
+    let sim = Simulator::start(one_vm(
+        json!({"duration_seconds": 3600, "outcome": "Completed"}),
+    ));
+    let (result, exit_delay) = Step::new(&sim)
+        .input("cancel-on-abort", "true")
+        .run_with_signal(std::time::Duration::from_secs(5), "INT");
+
+    assert!(
+        exit_delay < std::time::Duration::from_secs(5),
+        "exit took {exit_delay:?}"
+    );
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let cancels = sim
+        .requests_to("arm")
+        .iter()
+        .filter(|request| {
+            request["method"] == "POST"
+                && request["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with("/cancel")
+        })
+        .count();
+    assert_eq!(cancels, 1);
+}
