@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::client::ArmClient;
 use super::error::ArmError;
 use super::lro::poll_operation;
+use super::paging::get_all_pages;
 
 /// api-version for resource groups and the tags resource (Microsoft.Resources).
 pub const RESOURCES_API_VERSION: &str = "2021-04-01";
@@ -17,9 +18,6 @@ pub const COMPUTE_API_VERSION: &str = "2024-03-02";
 pub const STORAGE_API_VERSION: &str = "2023-05-01";
 /// api-version for the caller's permissions (Microsoft.Authorization).
 pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
-
-/// Pages followed at most in one list, against a `nextLink` that never ends.
-const MAX_LIST_PAGES: usize = 1000;
 
 /// GETs a resource; `None` when ARM answers 404.
 pub async fn get_resource(
@@ -55,28 +53,7 @@ pub async fn list_disks(
     let path = format!(
         "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Compute/disks"
     );
-    let mut next = Some(arm.url(&path, COMPUTE_API_VERSION, &[]));
-    let mut disks = Vec::new();
-    let mut pages = 0;
-    while let Some(url) = next.take() {
-        pages += 1;
-        if pages > MAX_LIST_PAGES {
-            return Err(ArmError::InvalidReply {
-                path,
-                detail: format!("more than {MAX_LIST_PAGES} pages of disks"),
-            });
-        }
-        let page: Value = arm.get(&url).await?.json()?;
-        if let Some(values) = page.get("value").and_then(Value::as_array) {
-            disks.extend(values.iter().cloned());
-        }
-        next = page
-            .get("nextLink")
-            .and_then(Value::as_str)
-            .filter(|link| !link.is_empty())
-            .map(str::to_string);
-    }
-    Ok(disks)
+    get_all_pages(arm, &arm.url(&path, COMPUTE_API_VERSION, &[])).await
 }
 
 /// Merges `tags` into a resource's tags through the tags resource, leaving other tags alone.

@@ -1,11 +1,12 @@
 //! Recovery Services vault calls: the vault, its protected VMs, the backup trigger and jobs.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::jobs::JobSnapshot;
-use crate::arm::{poll_operation, protected_item_names, ArmClient, ArmError, OperationOutcome};
+use crate::arm::{
+    get_all_pages, poll_operation, protected_item_names, ArmClient, ArmError, OperationOutcome,
+};
 use crate::config::VaultId;
 
 /// The api-version of every Recovery Services backup call this tool builds. Current Azure CLI and
@@ -14,9 +15,6 @@ pub const RECOVERY_SERVICES_API_VERSION: &str = "2026-08-01";
 
 /// The filter that lists Azure VMs protected in a vault, as Microsoft's example writes it.
 const VM_ITEMS_FILTER: &str = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'";
-
-/// Pages followed at most when listing protected items, against a `nextLink` that never ends.
-const MAX_LIST_PAGES: usize = 1000;
 
 /// A protected VM as the vault lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,39 +50,18 @@ pub(crate) async fn list_vm_items(
     arm: &ArmClient,
     vault: &VaultId,
 ) -> Result<Vec<ProtectedItem>, ArmError> {
-    #[derive(Deserialize)]
-    struct Page {
-        #[serde(default)]
-        value: Vec<Value>,
-        #[serde(rename = "nextLink", default)]
-        next_link: Option<String>,
-    }
-
     let path = format!("{}/backupProtectedItems", vault.resource_id());
-    let mut next = Some(arm.url(
+    let url = arm.url(
         &path,
         RECOVERY_SERVICES_API_VERSION,
         &[("$filter", VM_ITEMS_FILTER)],
-    ));
+    );
     let mut items = Vec::new();
-    let mut pages = 0;
-    while let Some(url) = next.take() {
-        pages += 1;
-        if pages > MAX_LIST_PAGES {
-            return Err(ArmError::InvalidReply {
-                path,
-                detail: format!("more than {MAX_LIST_PAGES} pages of protected items"),
-            });
+    for value in get_all_pages(arm, &url).await? {
+        match parse_item(&value) {
+            Some(item) => items.push(item),
+            None => tracing::debug!("Skipped a protected item without id or friendlyName"),
         }
-        let page: Page = arm.get(&url).await?.json()?;
-        for value in page.value {
-            if let Some(item) = parse_item(&value) {
-                items.push(item);
-            } else {
-                tracing::debug!("Skipped a protected item without id or friendlyName");
-            }
-        }
-        next = page.next_link.filter(|link| !link.is_empty());
     }
     Ok(items)
 }
@@ -244,40 +221,28 @@ pub(crate) async fn find_running_backup_job(
 ) -> Result<Option<String>, ArmError> {
     let path = format!("{}/backupJobs", vault.resource_id());
     let filter = "operation eq 'Backup' and status eq 'InProgress' and backupManagementType eq 'AzureIaasVM'";
-    let mut next = Some(arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[("$filter", filter)]));
-    let mut pages = 0;
+    let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[("$filter", filter)]);
     let mut newest: Option<(OffsetDateTime, String)> = None;
-    while let Some(url) = next.take() {
-        pages += 1;
-        if pages > MAX_LIST_PAGES {
-            break;
-        }
-        let page: Value = arm.get(&url).await?.json()?;
-        for job in page["value"].as_array().into_iter().flatten() {
-            let properties = &job["properties"];
-            let same_item = properties["entityFriendlyName"]
+    for job in get_all_pages(arm, &url).await? {
+        let properties = &job["properties"];
+        let same_item = properties["entityFriendlyName"]
+            .as_str()
+            .is_some_and(|name| name.eq_ignore_ascii_case(&item.friendly_name));
+        let running = properties["status"]
+            .as_str()
+            .is_some_and(|status| status.eq_ignore_ascii_case("InProgress"));
+        let Some(name) = job["name"].as_str() else {
+            continue;
+        };
+        if same_item && running {
+            let started = properties["startTime"]
                 .as_str()
-                .is_some_and(|name| name.eq_ignore_ascii_case(&item.friendly_name));
-            let running = properties["status"]
-                .as_str()
-                .is_some_and(|status| status.eq_ignore_ascii_case("InProgress"));
-            let Some(name) = job["name"].as_str() else {
-                continue;
-            };
-            if same_item && running {
-                let started = properties["startTime"]
-                    .as_str()
-                    .and_then(super::jobs::parse_service_time)
-                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                if newest.as_ref().is_none_or(|(time, _)| started > *time) {
-                    newest = Some((started, name.to_string()));
-                }
+                .and_then(super::jobs::parse_service_time)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            if newest.as_ref().is_none_or(|(time, _)| started > *time) {
+                newest = Some((started, name.to_string()));
             }
         }
-        next = page["nextLink"]
-            .as_str()
-            .filter(|link| !link.is_empty())
-            .map(str::to_string);
     }
     Ok(newest.map(|(_, name)| name))
 }

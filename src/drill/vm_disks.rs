@@ -10,15 +10,12 @@ use crate::arm::resources::{
     get_resource, list_disks, permissions, resource_group_exists, COMPUTE_API_VERSION,
     STORAGE_API_VERSION,
 };
-use crate::arm::{ArmClient, ArmError};
+use crate::arm::{get_all_pages, ArmClient, ArmError};
 use crate::backup::recovery_services::{
     get_job, start_job, ProtectedItem, TriggerResult, RECOVERY_SERVICES_API_VERSION,
 };
 use crate::backup::{parse_service_time, JobSnapshot};
 use crate::config::{DrillSettings, VaultId};
-
-/// Pages of recovery points followed at most.
-const MAX_POINT_PAGES: usize = 1000;
 
 /// Actions the drill needs, per scope. They are in the built-in roles Backup Operator (vault),
 /// Disk Restore Operator or Contributor (target group) and Storage Account Contributor (staging).
@@ -97,40 +94,25 @@ impl RestoreWorkload for VmDiskRestore {
 
     async fn recovery_points(&self, arm: &ArmClient) -> Result<Vec<RecoveryPoint>, ArmError> {
         let path = format!("{}/recoveryPoints", self.item.path(&self.vault));
-        let mut next = Some(arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]));
+        let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
         let mut points = Vec::new();
-        let mut pages = 0;
-        while let Some(url) = next.take() {
-            pages += 1;
-            if pages > MAX_POINT_PAGES {
-                return Err(ArmError::InvalidReply {
-                    path,
-                    detail: format!("more than {MAX_POINT_PAGES} pages of recovery points"),
-                });
-            }
-            let page: Value = arm.get(&url).await?.json()?;
-            for value in page["value"].as_array().into_iter().flatten() {
-                let properties = &value["properties"];
-                let time = properties["recoveryPointTime"]
-                    .as_str()
-                    .and_then(parse_service_time);
-                match (value["name"].as_str(), time) {
-                    (Some(name), Some(time)) => points.push(RecoveryPoint {
-                        name: name.to_string(),
-                        id: value["id"].as_str().unwrap_or_default().to_string(),
-                        time,
-                        kind: properties["recoveryPointType"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                    }),
-                    _ => tracing::debug!("Skipped a recovery point without name or time"),
-                }
-            }
-            next = page["nextLink"]
+        for value in get_all_pages(arm, &url).await? {
+            let properties = &value["properties"];
+            let time = properties["recoveryPointTime"]
                 .as_str()
-                .filter(|link| !link.is_empty())
-                .map(str::to_string);
+                .and_then(parse_service_time);
+            match (value["name"].as_str(), time) {
+                (Some(name), Some(time)) => points.push(RecoveryPoint {
+                    name: name.to_string(),
+                    id: value["id"].as_str().unwrap_or_default().to_string(),
+                    time,
+                    kind: properties["recoveryPointType"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                }),
+                _ => tracing::debug!("Skipped a recovery point without name or time"),
+            }
         }
         Ok(points)
     }

@@ -91,9 +91,9 @@ async fn serve_connection(
     service: ServiceKind,
     simulator: Arc<Simulator>,
 ) {
-    // Without TCP_NODELAY, Nagle's algorithm holds the last TLS record of a reply until the
-    // client acknowledges the previous one, and a client may delay that ACK by about 40 ms (Linux
-    // delayed ACKs): the action's requests stalled 40 ms each before this was set.
+    // Without TCP_NODELAY, Nagle's algorithm keeps the last TLS record of a reply back until the
+    // client acknowledges the previous one. Linux clients delay that ACK by about 40 ms, so the
+    // action's first requests on each connection took 40 ms longer before this was set.
     if let Err(error) = stream.set_nodelay(true) {
         tracing::warn!(?service, %peer, %error, "setting TCP_NODELAY failed");
     }
