@@ -53,6 +53,10 @@ impl ArmError {
             return None;
         };
         match (status, code.as_str()) {
+            (401, "ExpiredAuthenticationToken" | "InvalidAuthenticationToken") => Some(
+                "ARM rejected a freshly issued token too; check the runner's clock, tenant-id, \
+                 and that the environment and resource-manager-endpoint inputs name the same cloud",
+            ),
             (403, _) | (_, "AuthorizationFailed") => Some(
                 "grant the app registration's service principal a role that allows this action \
                  (Backup Operator on the vault is enough for on-demand backups)",

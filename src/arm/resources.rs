@@ -19,7 +19,7 @@ pub const STORAGE_API_VERSION: &str = "2023-05-01";
 /// api-version for the caller's permissions (Microsoft.Authorization).
 pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 
-/// GETs a resource; `None` when ARM answers 404.
+/// GETs a resource; `None` when ARM returns 404.
 pub async fn get_resource(
     arm: &ArmClient,
     id: &str,

@@ -116,6 +116,14 @@ fn backup_one_item_completes() {
     assert_eq!(result.summary, expected_summary);
 
     assert_eq!(sim.backup_posts(), 1);
+    // One sign-in serves the whole run: the token is cached, not exchanged per request.
+    let exchanges = sim
+        .requests_to("entra")
+        .iter()
+        .filter(|request| request["method"] == "POST")
+        .count();
+    assert_eq!(exchanges, 1);
+    assert_eq!(sim.requests_to("github").len(), 1);
     assert_no_token_leak(&sim, &result);
 }
 

@@ -305,3 +305,87 @@ fn sigint_cancels_jobs_when_asked() {
         .count();
     assert_eq!(cancels, 1);
 }
+
+#[test]
+fn github_token_hang_times_out_and_retries() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "github", "action": {"hang_seconds": 25}}]),
+    ));
+    let started = std::time::Instant::now();
+    let result = Step::new(&sim).run();
+
+    assert_completed(&sim, &result);
+    assert!(
+        result.stdout.contains("timed out"),
+        "the attempt's cause is logged: {}",
+        result.stdout
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn fresh_token_rejected_again_fails() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "GET", "path_contains": "/backupJobs/", "times": 0,
+                "action": {"expire_token": true}}]),
+    ));
+    let result = Step::new(&sim).input("timeout", "8s").run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert!(
+        !result.outputs["job-id"].is_empty(),
+        "job-id is still written"
+    );
+    assert_eq!(
+        result.outputs["job-status"], "InProgress",
+        "the last known state"
+    );
+    assert!(
+        result.stdout.contains("freshly issued token"),
+        "{}",
+        result.stdout
+    );
+    let polls = sim
+        .requests_to("arm")
+        .iter()
+        .filter(|request| {
+            request["path"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("/backupJobs/")
+        })
+        .count();
+    let exchanges = sim
+        .requests_to("entra")
+        .iter()
+        .filter(|request| request["method"] == "POST")
+        .count();
+    assert!(
+        exchanges <= polls / 2 + 1,
+        "one refresh per rejected request, no loop: {exchanges} exchanges, {polls} polls"
+    );
+    assert_eq!(sim.backup_posts(), 1);
+}
+
+#[test]
+fn throttle_budget_avoids_429() {
+    let mut scenario = one_vm(quick_job());
+    scenario["arm"]["throttle"] = json!({"reads": {"bucket": 12, "refill_per_second": 3}});
+    let sim = Simulator::start(scenario);
+    let result = Step::new(&sim).run();
+
+    assert_completed(&sim, &result);
+    let throttled = sim
+        .requests_to("arm")
+        .iter()
+        .filter(|request| request["status"] == 429)
+        .count();
+    assert_eq!(throttled, 0, "the client slows down before ARM answers 429");
+    assert!(result.stdout.contains("nearly spent"), "{}", result.stdout);
+}
