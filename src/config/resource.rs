@@ -66,7 +66,8 @@ impl VaultId {
     ///
     /// Segment names (`subscriptions`, `resourceGroups`, `providers`, the provider namespace and
     /// `vaults`) match case-insensitively. Anything else is rejected: a missing leading `/`,
-    /// extra or empty segments (a trailing `/` included), `?`, `#`, `..` and control characters.
+    /// extra or empty segments (a trailing `/` included), `.` or `..` segments, `?`, `#` and control
+    /// characters.
     /// The subscription must be a GUID, and the group and vault names must follow ARM's rules.
     pub fn parse(text: &str) -> Result<VaultId, VaultIdError> {
         let malformed = |reason: &str| Err(VaultIdError::Malformed(reason.to_string()));
@@ -79,13 +80,15 @@ impl VaultId {
                 "the resource ID contains '?' or '#'; give the ID without a query or fragment",
             );
         }
-        if text.contains("..") {
-            return malformed("the resource ID contains '..'");
-        }
         let Some(path) = text.strip_prefix('/') else {
             return malformed("the resource ID must start with '/subscriptions/'");
         };
         let segments: Vec<&str> = path.split('/').collect();
+        // A segment of `.` or `..` would move the request to another path; `..` inside a name
+        // (valid in resource-group names) is harmless.
+        if segments.iter().any(|segment| *segment == ".." || *segment == ".") {
+            return malformed("the resource ID has a '.' or '..' segment");
+        }
         if segments.iter().any(|segment| segment.is_empty()) {
             return malformed("the resource ID has an empty segment (a doubled or trailing '/')");
         }
