@@ -130,7 +130,10 @@ pub fn parse_service_duration(text: &str) -> Option<u64> {
         for character in rest.chars() {
             match character {
                 'H' | 'M' | 'S' => {
-                    let value: f64 = number.parse().ok()?;
+                    let value: f64 = number
+                        .parse()
+                        .ok()
+                        .filter(|value: &f64| value.is_finite() && *value >= 0.0)?;
                     number.clear();
                     seconds += value
                         * match character {
@@ -190,6 +193,9 @@ mod tests {
         assert_eq!(parse_service_duration("0:00:01.863098"), Some(1));
         assert_eq!(parse_service_duration("1.02:00:00"), Some(93_600));
         assert_eq!(parse_service_duration("soon"), None);
+        assert_eq!(parse_service_duration("PT-5S"), None);
+        assert_eq!(parse_service_duration("PTNaNS"), None);
+        assert_eq!(parse_service_duration("PTinfS"), None);
         assert_eq!(parse_service_duration("99999999999999999:00:00"), None);
         assert_eq!(parse_service_duration("999999999999999.00:00:00"), None);
     }
