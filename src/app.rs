@@ -132,9 +132,14 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
         Operation::Backup => run_backup_until_cancelled(&config, &arm, &files).await,
         Operation::RestoreDrill => {
             let who = who(&config, &credential);
-            match run_drill(&config, &arm, who).await {
-                Ok(outcome) => report_drill(&config, &files, &outcome),
-                Err(error) => report_failure(&files, &Failure::backup(&error)),
+            let finished = tokio::select! {
+                result = run_drill(&config, &arm, who) => Ok(result),
+                signal = crate::signals::cancellation() => Err(signal),
+            };
+            match finished {
+                Ok(Ok(outcome)) => report_drill(&config, &files, &outcome),
+                Ok(Err(error)) => report_failure(&files, &Failure::backup(&error)),
+                Err(signal) => report_cancelled_drill(&config, &files, signal),
             }
         }
         Operation::Cleanup => {
@@ -237,6 +242,35 @@ async fn cancel_jobs_in_flight(config: &Config, arm: &ArmClient, outcome: &Backu
     {
         tracing::warn!("Cancelling the jobs took too long; some may go on in Azure");
     }
+}
+
+/// Reports a drill stopped by the runner's cancellation: the drill failed, and what a restore
+/// already started creates is left for `operation: cleanup` or for deletion by hand.
+// NOTE: the drill's report file is not written on cancellation; the annotation and the summary
+// name the target group to check.
+fn report_cancelled_drill(config: &Config, files: &RunnerFiles, signal: &str) -> ExitCode {
+    let log = github::log();
+    log.end_group();
+    if let Err(error) = github::write_outputs(&files.output, &[("drill-result", "failed")]) {
+        log.error(Some("Outputs not written"), &error.to_string());
+    }
+    let target = config
+        .drill
+        .as_ref()
+        .map(|drill| drill.target_resource_group.as_str())
+        .unwrap_or("the target resource group");
+    report_failure(
+        files,
+        &Failure {
+            exit: ExitCode::JobFailed,
+            title: "Cancelled",
+            message: format!(
+                "The runner cancelled the step ({signal}) during the restore drill. A restore job \
+                 already started goes on in Azure; check {target} for disks tagged \
+                 azure-backup-oidc-drill and delete them with operation: cleanup or by hand."
+            ),
+        },
+    )
 }
 
 /// Describes the workflow run and the identity that signed in, for the drill report.

@@ -433,3 +433,26 @@ fn failing_delete_is_named() {
     assert_eq!(left.len(), 1, "{left:?}");
     assert_eq!(left[0]["id"], failed_id);
 }
+
+#[test]
+fn sigterm_during_drill_reports_quickly() {
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        json!({"duration_seconds": 3600, "outcome": "Completed"}),
+        json!({}),
+    ));
+    let (result, exit_delay) =
+        drill_step(&sim).run_with_signal(std::time::Duration::from_secs(5), "TERM");
+
+    assert!(
+        exit_delay < std::time::Duration::from_secs(5),
+        "exit took {exit_delay:?}"
+    );
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "failed");
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("SIGTERM"), "{}", errors[0]);
+    assert!(errors[0].contains(TARGET_GROUP), "{}", errors[0]);
+    assert!(result.summary.contains("Cancelled"), "{}", result.summary);
+}
