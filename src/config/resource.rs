@@ -86,7 +86,10 @@ impl VaultId {
         let segments: Vec<&str> = path.split('/').collect();
         // A segment of `.` or `..` would move the request to another path; `..` inside a name
         // (valid in resource-group names) is harmless.
-        if segments.iter().any(|segment| *segment == ".." || *segment == ".") {
+        if segments
+            .iter()
+            .any(|segment| *segment == ".." || *segment == ".")
+        {
             return malformed("the resource ID has a '.' or '..' segment");
         }
         if segments.iter().any(|segment| segment.is_empty()) {
