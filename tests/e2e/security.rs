@@ -82,3 +82,30 @@ fn server_text_cannot_inject_commands() {
     );
     assert_no_token_leak(&sim, &result);
 }
+
+#[test]
+fn https_proxy_carries_all_three_services() {
+    let sim = Simulator::start(scenario(
+        json!([{"vm_name": "vm-app01", "job": {"duration_seconds": 2}}]),
+    ));
+    let proxy = crate::support::ConnectProxy::start();
+    let result = Step::new(&sim)
+        .var("HTTPS_PROXY", &proxy.address)
+        .unset("NO_PROXY")
+        .run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    let targets = proxy.targets.lock().unwrap().clone();
+    for key in [
+        "id_token_request_url",
+        "authority_host",
+        "resource_manager_endpoint",
+    ] {
+        let url = url::Url::parse(&sim.url(key)).unwrap();
+        let authority = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+        assert!(
+            targets.contains(&authority),
+            "{key} ({authority}) not proxied: {targets:?}"
+        );
+    }
+}

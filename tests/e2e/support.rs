@@ -214,6 +214,71 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// An HTTP CONNECT proxy on loopback that tunnels to loopback ports only and records each
+/// CONNECT target, for testing that the binary honours `HTTPS_PROXY`.
+pub struct ConnectProxy {
+    pub address: String,
+    pub targets: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    pub fn start() -> Self {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let targets = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = targets.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().unwrap());
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).is_err() {
+                        return;
+                    }
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                            break;
+                        }
+                    }
+                    let target = request_line
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_string();
+                    seen.lock().unwrap().push(target.clone());
+                    let mut client = client;
+                    // Tunnels only to loopback: this proxy must never reach another host.
+                    let allowed =
+                        target.starts_with("127.0.0.1:") || target.starts_with("localhost:");
+                    let Ok(upstream) =
+                        std::net::TcpStream::connect(target.replace("localhost", "127.0.0.1"))
+                            .map_err(|_| ())
+                            .and_then(|stream| if allowed { Ok(stream) } else { Err(()) })
+                    else {
+                        let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n");
+                        return;
+                    };
+                    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                    let (mut client_read, mut upstream_write) =
+                        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                    let forward = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut client_read, &mut upstream_write);
+                        let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+                    });
+                    let (mut upstream_read, mut client_write) = (upstream, client);
+                    let _ = std::io::copy(&mut upstream_read, &mut client_write);
+                    let _ = client_write.shutdown(std::net::Shutdown::Write);
+                    let _ = forward.join();
+                });
+            }
+        });
+        Self { address, targets }
+    }
+}
+
 /// A loopback listener standing in as `HTTPS_PROXY`: any connection to it is a request that
 /// tried to leave loopback.
 struct GuardProxy {
@@ -379,9 +444,10 @@ impl<'a> Step<'a> {
             .env("GITHUB_STEP_SUMMARY", &summary_path)
             .env("RUNNER_TEMP", dir.path());
         for (name, value) in &self.env {
-            if let Some(value) = value {
-                command.env(name, value);
-            }
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
         }
         let mut child = command
             .stdin(Stdio::null())
