@@ -1,7 +1,7 @@
 //! The ARM HTTP client: bearer tokens from the credential, the pinned api-version, retries of
 //! reads on transient failures, one token refresh on 401, and ARM's error envelope.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,14 @@ const MAX_READ_ATTEMPTS: u32 = 4;
 
 /// Backoff before the second read attempt when ARM sends no `Retry-After`; doubled each time.
 const FIRST_READ_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Retries of reads rejected with 403 `AuthorizationFailed`, for the whole run. A role assignment
+/// made minutes before the run can take a few minutes to reach ARM; two retries cover a fresh
+/// assignment without delaying a real permission error for long.
+const PROPAGATION_RETRIES: u32 = 2;
+
+/// Pause before each of those retries.
+const PROPAGATION_PAUSE: Duration = Duration::from_secs(10);
 
 /// Statuses ARM documents as transient: request timeout, throttling and gateway errors.
 const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
@@ -125,6 +133,7 @@ pub struct ArmClient {
     scope: String,
     deadline: Deadline,
     budget: Arc<RateBudget>,
+    propagation_retries: Arc<AtomicU32>,
 }
 
 impl ArmClient {
@@ -142,6 +151,7 @@ impl ArmClient {
             scope: scope.to_string(),
             deadline,
             budget: Arc::new(RateBudget::new()),
+            propagation_retries: Arc::new(AtomicU32::new(PROPAGATION_RETRIES)),
         }
     }
 
@@ -200,6 +210,19 @@ impl ArmClient {
                 Err(Failure::Transient { wait, .. }) if attempt < MAX_READ_ATTEMPTS => {
                     wait.unwrap_or(backoff)
                 }
+                Err(Failure::Permanent(error)) if self.may_wait_for_propagation(error) => {
+                    tracing::warn!(
+                        "ARM denied {} {}. A role assignment made in the last minutes may not \
+                         have reached ARM yet; retrying in {} s",
+                        method_name(&method),
+                        display_path(url),
+                        PROPAGATION_PAUSE.as_secs()
+                    );
+                    if self.deadline.sleep(PROPAGATION_PAUSE).await.is_err() {
+                        return result.map_err(Failure::into_error);
+                    }
+                    continue;
+                }
                 _ => return result.map_err(Failure::into_error),
             };
             tracing::warn!(
@@ -227,6 +250,18 @@ impl ArmClient {
         self.send(Method::POST, url, Some(body))
             .await
             .map_err(Failure::into_error)
+    }
+
+    /// Takes one of the run's propagation retries for a 403 `AuthorizationFailed`, if any is left.
+    fn may_wait_for_propagation(&self, error: &ArmError) -> bool {
+        error.status() == Some(403)
+            && error.code() == "AuthorizationFailed"
+            && self
+                .propagation_retries
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                    left.checked_sub(1)
+                })
+                .is_ok()
     }
 
     async fn token(&self) -> Result<String, ArmError> {

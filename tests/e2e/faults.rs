@@ -212,6 +212,27 @@ fn forbidden_list_names_the_role() {
     assert!(errors[0].contains("AuthorizationFailed"), "{}", errors[0]);
     assert!(errors[0].contains("Backup Operator"), "{}", errors[0]);
     assert_eq!(sim.backup_posts(), 0);
+    let lists = sim.requests_to("arm").len();
+    assert_eq!(
+        lists, 3,
+        "two bounded retries for role propagation, then fail"
+    );
+    assert!(
+        result.stdout.contains("may not have reached ARM yet"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn fresh_role_assignment_is_awaited() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "GET", "path_contains": "/backupProtectedItems", "times": 1,
+                "action": {"status": 403, "body": "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"not yet\"}}"}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
 }
 
 fn busy_scenario(reply: &str) -> Value {
