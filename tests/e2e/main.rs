@@ -4,6 +4,7 @@
 mod support;
 
 mod action_yml;
+mod adversarial;
 mod backup;
 mod drill;
 mod faults;
