@@ -121,7 +121,17 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
     let log = github::log();
 
     log.group("Sign in to Azure");
-    let signed_in = sign_in(&config, deadline).await;
+    let signed_in = tokio::select! {
+        signed_in = sign_in(&config, deadline) => signed_in,
+        signal = crate::signals::cancellation() => Err(Failure {
+            exit: ExitCode::SignInFailed,
+            title: "Cancelled",
+            message: format!(
+                "The runner cancelled the step ({signal}) during sign-in; nothing was started in \
+                 Azure."
+            ),
+        }),
+    };
     log.end_group();
     let (arm, credential) = match signed_in {
         Ok(signed_in) => signed_in,

@@ -14,7 +14,8 @@ client-id. A shell cannot export such names; use env, for example:
 
   env 'INPUT_CLIENT-ID=...' 'INPUT_TENANT-ID=...' ... azure-backup-oidc
 
-`demo` starts the built-in simulator and runs a backup against it; no Azure account is needed.
+`demo` starts the built-in simulator and runs a backup, then a restore drill, against it; no
+Azure account is needed.
 
 Exit codes: 0 success, 1 a job or drill failed or was still running at the timeout, 2 invalid
 input or configuration, 3 sign-in failed, 4 another Azure service error.";

@@ -83,7 +83,11 @@ fn run_demo() -> Result<i32, String> {
 
     drop(simulator);
     runtime.shutdown_background();
-    let _ = std::fs::remove_dir_all(&work_dir);
+    // The folder keeps the drill report and the step files for a look after the demo.
+    println!(
+        "The steps' files and the drill report are in {}",
+        work_dir.display()
+    );
     Ok(if backup_code != 0 {
         backup_code
     } else {

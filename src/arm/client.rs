@@ -30,6 +30,13 @@ const PROPAGATION_RETRIES: u32 = 2;
 /// Pause before each of those retries.
 const PROPAGATION_PAUSE: Duration = Duration::from_secs(10);
 
+/// Shortest timeout given to a request near the deadline, so it can still complete on loopback.
+const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Longest pause taken for one retry, whatever `Retry-After` asks, so a wrong header cannot stall
+/// the run; the same bound as between operation polls.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(120);
+
 /// Statuses ARM documents as transient: request timeout, throttling and gateway errors.
 const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
@@ -225,18 +232,10 @@ impl ArmClient {
                 }
                 _ => return result.map_err(Failure::into_error),
             };
-            tracing::warn!(
-                "Retrying {} {} in {} s (attempt {attempt} of {MAX_READ_ATTEMPTS}): {}",
-                method_name(&method),
-                display_path(url),
-                wait.as_secs(),
-                result
-                    .as_ref()
-                    .err()
-                    .map(|failure| failure.to_string())
-                    .unwrap_or_default()
-            );
-            if self.deadline.sleep(wait).await.is_err() {
+            if !self.announce_retry(&method, url, wait, attempt, &result) {
+                return result.map_err(Failure::into_error);
+            }
+            if self.deadline.sleep(wait.min(MAX_RETRY_WAIT)).await.is_err() {
                 return result.map_err(Failure::into_error);
             }
             attempt += 1;
@@ -244,12 +243,64 @@ impl ArmClient {
         }
     }
 
+    /// Logs the coming retry and returns true, or logs why there is none (the wait would pass
+    /// the run's deadline) and returns false.
+    fn announce_retry(
+        &self,
+        method: &Method,
+        url: &str,
+        wait: Duration,
+        attempt: u32,
+        result: &Result<ArmResponse, Failure>,
+    ) -> bool {
+        let cause = result
+            .as_ref()
+            .err()
+            .map(|failure| failure.to_string())
+            .unwrap_or_default();
+        let wait = wait.min(MAX_RETRY_WAIT);
+        if wait >= self.deadline.remaining() {
+            tracing::warn!(
+                "Not retrying {} {}: the wait of {} s would pass the run's timeout: {cause}",
+                method_name(method),
+                display_path(url),
+                wait.as_secs()
+            );
+            return false;
+        }
+        tracing::warn!(
+            "Retrying {} {} in {} s (attempt {attempt} of {MAX_READ_ATTEMPTS}): {cause}",
+            method_name(method),
+            display_path(url),
+            wait.as_secs()
+        );
+        true
+    }
+
     /// POSTs `body` to `url` once. A POST that starts a job is not idempotent, so only a 401
     /// (which ARM rejects before doing anything) is repeated, with a new token.
     pub async fn post(&self, url: &str, body: &serde_json::Value) -> Result<ArmResponse, ArmError> {
-        self.send(Method::POST, url, Some(body))
-            .await
-            .map_err(Failure::into_error)
+        let mut attempt = 1;
+        loop {
+            let result = self.send(Method::POST, url, Some(body)).await;
+            // A 429 means ARM throttled the request without processing it, so sending it again
+            // after the wait cannot start a second job. Nothing else is repeated.
+            let wait = match &result {
+                Err(Failure::Transient { error, wait })
+                    if error.status() == Some(429) && attempt < MAX_READ_ATTEMPTS =>
+                {
+                    wait.unwrap_or(FIRST_READ_BACKOFF)
+                }
+                _ => return result.map_err(Failure::into_error),
+            };
+            if !self.announce_retry(&Method::POST, url, wait, attempt, &result) {
+                return result.map_err(Failure::into_error);
+            }
+            if self.deadline.sleep(wait.min(MAX_RETRY_WAIT)).await.is_err() {
+                return result.map_err(Failure::into_error);
+            }
+            attempt += 1;
+        }
     }
 
     /// Takes one of the run's propagation retries for a 403 `AuthorizationFailed`, if any is left.
@@ -280,12 +331,43 @@ impl ArmClient {
         }
     }
 
+    /// Rejects a URL that leaves the configured ARM endpoint (another scheme, host or port), so the
+    /// bearer token never follows a `nextLink`, `Location` or resource ID somewhere else.
+    fn check_origin(&self, method: &Method, url: &str) -> Result<(), ArmError> {
+        let same_origin = match (url::Url::parse(url), url::Url::parse(&self.endpoint)) {
+            (Ok(target), Ok(endpoint)) => {
+                target.scheme() == "https"
+                    && target.scheme() == endpoint.scheme()
+                    && target.host_str() == endpoint.host_str()
+                    && target.port_or_known_default() == endpoint.port_or_known_default()
+                    && target.username().is_empty()
+                    && target.password().is_none()
+            }
+            _ => false,
+        };
+        if same_origin {
+            return Ok(());
+        }
+        Err(ArmError::InvalidReply {
+            path: display_path(url),
+            detail: format!(
+                "{} {} is outside the ARM endpoint {}; it was not requested, so the token is not \
+                 sent elsewhere",
+                method_name(method),
+                url.split('?').next().unwrap_or(url),
+                self.endpoint
+            ),
+        })
+    }
+
     async fn send(
         &self,
         method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<ArmResponse, Failure> {
+        self.check_origin(&method, url)
+            .map_err(Failure::Permanent)?;
         let mut refreshed = false;
         loop {
             let token = self.token().await.map_err(Failure::Permanent)?;
@@ -322,9 +404,14 @@ impl ArmClient {
             let _ = self.deadline.sleep(LOW_RATE_PAUSE).await;
         }
         let method_copy = method.clone();
+        // No single request may outlast the run's deadline; the client's own timeout is the cap.
+        let request_timeout = crate::http::REQUEST_TIMEOUT
+            .min(self.deadline.remaining())
+            .max(MIN_REQUEST_TIMEOUT);
         let mut request = self
             .http
             .request(method, url)
+            .timeout(request_timeout)
             .bearer_auth(token)
             .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
         if let Some(body) = body {

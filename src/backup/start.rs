@@ -55,6 +55,14 @@ pub(crate) async fn start_item_backup(
             detail,
             ..
         }) => after_lost_reply(config, arm, item, &detail).await,
+        // The POST was accepted, but following its operation failed: the job may be running, so
+        // it is looked up instead of being reported as not started.
+        Err(
+            error @ (ArmError::InvalidReply { .. }
+            | ArmError::Deadline { .. }
+            | ArmError::Service { method: "GET", .. }
+            | ArmError::Transport { method: "GET", .. }),
+        ) => after_lost_reply(config, arm, item, &error.to_string()).await,
         Err(error) => Err(error),
     }
 }
@@ -111,8 +119,8 @@ fn in_progress_failure() -> Start {
     )
 }
 
-/// The backup request got no reply, so it may or may not have started a job. It is never sent
-/// again; the run looks for the job instead.
+/// The backup request got no reply, or its operation could not be followed, so it may or may not
+/// have started a job. It is never sent again; the run looks for the job instead.
 async fn after_lost_reply(
     config: &Config,
     arm: &ArmClient,

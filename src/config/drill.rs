@@ -162,6 +162,19 @@ pub(super) fn read(
     problems: &mut Problems,
 ) -> Option<DrillInputs> {
     let report_path = raw.report_path.as_deref().map(PathBuf::from);
+    if let (Some(path), Some(Operation::RestoreDrill | Operation::Cleanup)) =
+        (&report_path, operation)
+    {
+        if let Err(reason) = check_report_path(path) {
+            problems.add(
+                "report-path",
+                &path.display().to_string(),
+                "the path of a writable file in an existing folder",
+                format!("The report could not be written there ({reason}); point report-path at a file under $RUNNER_TEMP or the workspace."),
+            );
+            return None;
+        }
+    }
     match operation {
         Some(Operation::RestoreDrill) => {
             let drill = read_drill(raw, vault, problems)?;
@@ -186,6 +199,32 @@ pub(super) fn read(
         }),
         None => None,
     }
+}
+
+/// Checks that the report file can be written, by opening it for appending; a file this check
+/// creates is removed again, so a failed validation leaves nothing behind.
+fn check_report_path(path: &std::path::Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err("it is a folder".to_string());
+    }
+    let existed = path.exists();
+    if existed
+        && !path
+            .metadata()
+            .map(|metadata| metadata.is_file())
+            .unwrap_or(false)
+    {
+        return Err("it is not a regular file".to_string());
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|error| error.to_string())?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 fn read_drill(

@@ -129,7 +129,7 @@ impl Recorder {
 
     /// Records the first failure; later ones are logged but keep the first as the reason.
     fn fail(&mut self, verdict: DrillVerdict, reason: String) {
-        tracing::warn!("Drill failed: {reason}");
+        tracing::debug!("Drill failed: {reason}");
         if self.report.failure_reason.is_none() {
             self.report.failure_reason = Some(reason);
             self.verdict = verdict;
@@ -241,16 +241,16 @@ async fn choose_point(
     let Some(point) = pick_point(&points, &settings.recovery_point) else {
         recorder.phase("Choose the recovery point", start, false);
         let wanted = match &settings.recovery_point {
-            RecoveryPointChoice::Latest => "any recovery point".to_string(),
-            RecoveryPointChoice::Name(name) => format!("a recovery point named '{name}'"),
+            RecoveryPointChoice::Latest => "no recovery point".to_string(),
+            RecoveryPointChoice::Name(name) => format!("no recovery point named '{name}'"),
             RecoveryPointChoice::AtOrBefore(when) => {
-                format!("a recovery point at or before {}", format_rfc3339(*when))
+                format!("no recovery point at or before {}", format_rfc3339(*when))
             }
         };
         recorder.fail(
             DrillVerdict::Failed,
             format!(
-                "{} has no {wanted} ({} point(s) in the vault); nothing was restored",
+                "{} has {wanted} ({} point(s) in the vault); nothing was restored",
                 workload.source_name(),
                 points.len()
             ),

@@ -37,6 +37,16 @@ pub struct VmDiskRestore {
 }
 
 impl VmDiskRestore {
+    /// Returns the resource group of the protected VM, from its resource ID.
+    fn source_resource_group(&self) -> Option<&str> {
+        let id = self.item.source_resource_id.as_deref()?;
+        let mut segments = id.split('/');
+        segments
+            .by_ref()
+            .find(|segment| segment.eq_ignore_ascii_case("resourceGroups"))?;
+        segments.next()
+    }
+
     fn target_group_id(&self, settings: &DrillSettings) -> String {
         format!(
             "/subscriptions/{}/resourceGroups/{}",
@@ -124,6 +134,20 @@ impl RestoreWorkload for VmDiskRestore {
     ) -> Result<Vec<TargetProblem>, ArmError> {
         let mut problems = Vec::new();
         let group_id = self.target_group_id(settings);
+        if let Some(source_group) = self.source_resource_group() {
+            if source_group.eq_ignore_ascii_case(&settings.target_resource_group) {
+                problems.push(TargetProblem {
+                    resource: group_id.clone(),
+                    message: format!(
+                        "the target resource group '{}' is the protected VM's own group; restore \
+                         into a group used only for drills, so the drill never touches production \
+                         resources",
+                        settings.target_resource_group
+                    ),
+                });
+                return Ok(problems);
+            }
+        }
         if !resource_group_exists(
             arm,
             &self.vault.subscription_id,
@@ -147,8 +171,10 @@ impl RestoreWorkload for VmDiskRestore {
         if !staging_exists {
             problems.push(TargetProblem {
                 resource: staging_id.clone(),
-                message: "the staging storage account was not found; fix staging-storage-account"
-                    .to_string(),
+                message: format!(
+                    "the staging storage account {staging_id} was not found; fix \
+                     staging-storage-account"
+                ),
             });
         }
         if !problems.is_empty() {

@@ -21,7 +21,13 @@ pub fn drill_report_path(config: &Config) -> PathBuf {
         .unwrap_or_else(std::env::temp_dir);
     let run = config.runner.run_id.as_deref().unwrap_or("local");
     let attempt = config.runner.run_attempt.as_deref().unwrap_or("1");
-    folder.join(format!("azure-backup-drill-{run}-{attempt}.json"))
+    // Drill and clean-up steps of one run get different files, so a clean-up never overwrites
+    // the drill's evidence.
+    let kind = match config.operation {
+        crate::config::Operation::Cleanup => "cleanup",
+        _ => "drill",
+    };
+    folder.join(format!("azure-backup-{kind}-{run}-{attempt}.json"))
 }
 
 /// Writes the report as pretty JSON, creating the folder when needed.

@@ -20,7 +20,11 @@ pub fn html_escape(text: &str) -> String {
             '\'' => escaped.push_str("&#39;"),
             '|' => escaped.push_str("&#124;"),
             '`' => escaped.push_str("&#96;"),
+            // Brackets would let server text form Markdown links and images.
+            '[' => escaped.push_str("&#91;"),
+            ']' => escaped.push_str("&#93;"),
             '\r' | '\n' => escaped.push(' '),
+            character if character.is_control() => escaped.push('\u{FFFD}'),
             _ => escaped.push(character),
         }
     }

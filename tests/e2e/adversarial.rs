@@ -357,7 +357,6 @@ fn tokens_never_leak_on_failure_paths() {
 }
 
 #[test]
-#[ignore = "bug: the ARM bearer token follows a nextLink to any host, over plain http too"]
 fn next_link_off_endpoint_gets_no_token() {
     let fake = FakeArm::start();
     let sim = Simulator::start(json!({
@@ -386,7 +385,6 @@ fn next_link_off_endpoint_gets_no_token() {
 }
 
 #[test]
-#[ignore = "bug: a backup whose operation reply is unreadable is reported as not started"]
 fn unreadable_backup_operation_keeps_job() {
     let sim = Simulator::start(with_faults(
         scenario(json!([item("vm-app01", long_job())])),
@@ -406,7 +404,6 @@ fn unreadable_backup_operation_keeps_job() {
 }
 
 #[test]
-#[ignore = "bug: the timeout during a backup's operation reports a running backup as Failed"]
 fn timeout_during_backup_operation_keeps_job() {
     let mut slow = scenario(json!([item("vm-app01", long_job())]));
     slow["arm"]["operation_duration_seconds"] = json!(120);
@@ -477,7 +474,6 @@ fn signal_during_backup_operation_cancels_job() {
 }
 
 #[test]
-#[ignore = "bug: a signal during sign-in kills the binary before it writes a summary"]
 fn signal_during_sign_in_writes_summary() {
     let sim = Simulator::start(with_faults(
         scenario(json!([item("vm-app01", quick_job())])),
@@ -557,7 +553,6 @@ fn cancelled_drill_disks_can_be_cleaned_up() {
 }
 
 #[test]
-#[ignore = "bug: one hung ARM request outlasts the timeout input by up to a minute"]
 fn hung_arm_request_ends_at_timeout() {
     let sim = Simulator::start(with_faults(
         scenario(json!([item("vm-app01", quick_job())])),
@@ -594,7 +589,6 @@ fn hung_token_service_ends_at_timeout() {
 }
 
 #[test]
-#[ignore = "bug: an unwritable report-path is found only after the drill restored and deleted disks"]
 fn unwritable_report_path_fails_before_network() {
     let sim = Simulator::start(scenario(json!([item("vm-app01", quick_job())])));
     let folder = TempDir::new("report-folder");
@@ -607,7 +601,6 @@ fn unwritable_report_path_fails_before_network() {
 }
 
 #[test]
-#[ignore = "bug: the protected VM's own resource group is accepted as the drill target"]
 fn source_vm_group_rejected_as_target() {
     let sim = Simulator::start(scenario(json!([item("vm-app01", quick_job())])));
     let result = drill_step(&sim)
@@ -623,7 +616,6 @@ fn source_vm_group_rejected_as_target() {
 }
 
 #[test]
-#[ignore = "bug: a throttled backup POST (429, not processed) is not sent again after Retry-After"]
 fn throttled_backup_post_is_retried() {
     let mut throttled = scenario(json!([
         item("vm-app01", quick_job()),
@@ -659,7 +651,6 @@ fn rejected_token_refresh_fails_sign_in() {
 }
 
 #[test]
-#[ignore = "bug: the log announces a retry in 86400 s that is never made"]
 fn retry_past_deadline_is_not_announced() {
     let sim = Simulator::start(with_faults(
         scenario(json!([item("vm-app01", quick_job())])),
@@ -673,7 +664,6 @@ fn retry_past_deadline_is_not_announced() {
 }
 
 #[test]
-#[ignore = "bug: Markdown links and images in server text render in the job summary"]
 fn server_markdown_stays_inert_in_summary() {
     let message =
         "boom ![pixel](https://tracker.example/p.png) [fix it here](https://phish.example)";
@@ -737,7 +727,6 @@ fn endpoint_with_trailing_junk_is_invalid() {
 }
 
 #[test]
-#[ignore = "bug: the message reads 'has no a recovery point named'"]
 fn missing_point_message_reads_well() {
     let sim = Simulator::start(scenario(json!([item("vm-app01", quick_job())])));
     let result = drill_step(&sim).input("recovery-point", "1").run();
