@@ -131,6 +131,15 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
                  Azure."
             ),
         }),
+        () = tokio::time::sleep(deadline.remaining()) => Err(Failure {
+            exit: ExitCode::SignInFailed,
+            title: "Timeout reached",
+            message: format!(
+                "Sign-in did not finish within the timeout input ({} s); GitHub's token service \
+                 or Entra ID did not answer in time. Re-run the job, or raise timeout.",
+                config.timeout.as_secs()
+            ),
+        }),
     };
     log.end_group();
     let (arm, credential) = match signed_in {
@@ -198,6 +207,8 @@ async fn run_backup_until_cancelled(
                 log.error(Some("Outputs not written"), &error.to_string());
             }
             append_summary(files, &report::backup_summary(config, &outcome));
+            let mut outcome = outcome;
+            find_jobs_being_started(config, arm, &mut outcome).await;
             if config.cancel_on_abort {
                 cancel_jobs_in_flight(config, arm, &outcome).await;
             }
@@ -213,8 +224,12 @@ async fn run_backup_until_cancelled(
             log.error(
                 Some("Cancelled"),
                 &format!(
-                    "The runner cancelled the step ({signal}). Backups already started go on in \
-                     Azure: {}.",
+                    "The runner cancelled the step ({signal}). {} {}.",
+                    if config.cancel_on_abort {
+                        "Azure Backup was asked to cancel the backups already started:"
+                    } else {
+                        "Backups already started go on in Azure:"
+                    },
                     if started.is_empty() {
                         "none".to_string()
                     } else {
@@ -230,6 +245,31 @@ async fn run_backup_until_cancelled(
 /// Time allowed for cancelling the jobs in flight after a cancellation signal: the runner sends
 /// SIGTERM 7.5 s after SIGINT and kills 2.5 s later, and the outputs must be written first.
 const CANCEL_REQUESTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Looks up the job of each item whose backup request was accepted but whose operation was still
+/// being followed when the signal came, so the report and `cancel-on-abort` know it.
+async fn find_jobs_being_started(config: &Config, arm: &ArmClient, outcome: &mut BackupOutcome) {
+    let lookups = async {
+        for item in outcome
+            .items
+            .iter_mut()
+            .filter(|item| item.job_id.is_none() && item.error.is_none())
+        {
+            if let Ok(Some(job_id)) =
+                crate::backup::find_running_backup_job(arm, &config.vault, &item.item).await
+            {
+                tracing::info!("{}: backup job {job_id} was being started", item.item);
+                item.job_id = Some(job_id);
+            }
+        }
+    };
+    if tokio::time::timeout(CANCEL_REQUESTS_TIMEOUT, lookups)
+        .await
+        .is_err()
+    {
+        tracing::warn!("Looking up the jobs being started took too long");
+    }
+}
 
 /// Asks Azure Backup to cancel every job still running (`cancel-on-abort: true`), best effort.
 async fn cancel_jobs_in_flight(config: &Config, arm: &ArmClient, outcome: &BackupOutcome) {

@@ -527,7 +527,7 @@ fn parse_error_envelope(body: &str) -> (String, String) {
     let message = error
         .get("message")
         .and_then(|message| message.as_str())
-        .map(str::to_string)
+        .map(crate::backup::bounded_server_text)
         .unwrap_or_else(|| {
             let excerpt: String = body.trim().chars().take(200).collect();
             if excerpt.is_empty() {

@@ -44,7 +44,10 @@ impl OperationOutcome {
                 .unwrap_or_default()
                 .to_string()
         };
-        (text("code"), text("message"))
+        (
+            text("code"),
+            crate::backup::bounded_server_text(&text("message")),
+        )
     }
 }
 

@@ -3,6 +3,19 @@
 use serde_json::Value;
 use time::OffsetDateTime;
 
+/// Maximum length, in characters, of server text (error messages) kept in outputs, annotations
+/// and reports; GitHub keeps at most 1 MB of outputs per job and shows 4096 characters of an
+/// annotation.
+pub const MAX_SERVER_TEXT_CHARS: usize = 2000;
+
+/// Cuts server text to [`MAX_SERVER_TEXT_CHARS`], marking the cut.
+pub fn bounded_server_text(text: &str) -> String {
+    match text.char_indices().nth(MAX_SERVER_TEXT_CHARS) {
+        Some((end, _)) => format!("{} … (cut)", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// A job's status as this tool reports it. The order is severity, mildest first, so the
 /// maximum over several items is the worst (`job-status` output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -95,7 +108,7 @@ impl JobSnapshot {
                 message.push_str(" Recommendations: ");
                 message.push_str(&recommendations.join(" "));
             }
-            message
+            bounded_server_text(&message)
         });
 
         Some(Self {

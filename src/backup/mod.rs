@@ -3,11 +3,14 @@
 
 mod jobs;
 pub(crate) mod recovery_services;
-pub(crate) use recovery_services::cancel_job;
+pub(crate) use recovery_services::{cancel_job, find_running_backup_job};
 mod run;
 mod start;
 
-pub use jobs::{parse_service_duration, parse_service_time, JobSnapshot, JobStatus};
+pub use jobs::{
+    bounded_server_text, parse_service_duration, parse_service_time, JobSnapshot, JobStatus,
+    MAX_SERVER_TEXT_CHARS,
+};
 pub use recovery_services::{ProtectedItem, RECOVERY_SERVICES_API_VERSION};
 pub(crate) use run::find_items_in_vault;
 pub use run::{

@@ -217,7 +217,7 @@ pub(crate) const BACKUP_IN_PROGRESS_CODE: &str = "UserErrorBackupOperationInProg
 pub(crate) async fn find_running_backup_job(
     arm: &ArmClient,
     vault: &VaultId,
-    item: &ProtectedItem,
+    friendly_name: &str,
 ) -> Result<Option<String>, ArmError> {
     let path = format!("{}/backupJobs", vault.resource_id());
     let filter = "operation eq 'Backup' and status eq 'InProgress' and backupManagementType eq 'AzureIaasVM'";
@@ -227,7 +227,7 @@ pub(crate) async fn find_running_backup_job(
         let properties = &job["properties"];
         let same_item = properties["entityFriendlyName"]
             .as_str()
-            .is_some_and(|name| name.eq_ignore_ascii_case(&item.friendly_name));
+            .is_some_and(|name| name.eq_ignore_ascii_case(friendly_name));
         let running = properties["status"]
             .as_str()
             .is_some_and(|status| status.eq_ignore_ascii_case("InProgress"));

@@ -85,7 +85,7 @@ async fn after_conflict(
     item: &ProtectedItem,
     expiry: OffsetDateTime,
 ) -> Result<Start, ArmError> {
-    let running = find_running_backup_job(arm, &config.vault, item).await?;
+    let running = find_running_backup_job(arm, &config.vault, &item.friendly_name).await?;
     let Some(job_id) = running else {
         return Ok(in_progress_failure());
     };
@@ -133,7 +133,9 @@ async fn after_lost_reply(
         item.friendly_name
     );
     for look in 1..=LOST_REPLY_LOOKUPS {
-        if let Some(job_id) = find_running_backup_job(arm, &config.vault, item).await? {
+        if let Some(job_id) =
+            find_running_backup_job(arm, &config.vault, &item.friendly_name).await?
+        {
             tracing::info!("{}: found backup job {job_id}", item.friendly_name);
             return Ok(Start::Attached(job_id));
         }

@@ -169,6 +169,20 @@ fn scope_for(resource_manager_endpoint: &Url) -> String {
 /// would expose them. A query, a fragment or user information is rejected. The path is kept and
 /// made to end in `/`, so joining a path never doubles or drops a `/`.
 pub fn parse_https_endpoint(text: &str) -> Result<Url, String> {
+    // The URL parser would quietly percent-encode spaces and fold `https:///host` into a host,
+    // turning a typo into a different endpoint, so both are rejected first.
+    if text
+        .chars()
+        .any(|character| character.is_whitespace() || character.is_control())
+    {
+        return Err("the URL contains a space or a control character".to_string());
+    }
+    if text
+        .get(.."https:///".len())
+        .is_some_and(|start| start.eq_ignore_ascii_case("https:///"))
+    {
+        return Err("the URL has an empty host (three slashes after https:)".to_string());
+    }
     let mut url = Url::parse(text).map_err(|error| format!("not a valid URL ({error})"))?;
     if url.scheme() != "https" {
         return Err(format!(
