@@ -162,8 +162,34 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
             }
         }
         Operation::Cleanup => {
-            let outcome = run_cleanup(&config, &arm, who(&config, &credential)).await;
-            report_drill(&config, &files, &outcome)
+            let who = who(&config, &credential);
+            let finished = tokio::select! {
+                outcome = run_cleanup(&config, &arm, who) => Ok(outcome),
+                signal = crate::signals::cancellation() => Err(signal),
+            };
+            match finished {
+                Ok(outcome) => report_drill(&config, &files, &outcome),
+                Err(signal) => {
+                    github::log().end_group();
+                    if let Err(error) =
+                        github::write_outputs(&files.output, &[("drill-result", "failed")])
+                    {
+                        github::log().error(Some("Outputs not written"), &error.to_string());
+                    }
+                    report_failure(
+                        &files,
+                        &Failure {
+                            exit: ExitCode::JobFailed,
+                            title: "Cancelled",
+                            message: format!(
+                                "The runner cancelled the step ({signal}) during clean-up; some \
+                                 of the listed disks may remain. Run the clean-up again with the \
+                                 same restored-resource-ids: disks already gone count as deleted."
+                            ),
+                        },
+                    )
+                }
+            }
         }
     }
 }
@@ -187,6 +213,7 @@ async fn run_backup_until_cancelled(
                 waited: progress.waited,
                 timed_out: progress.timed_out,
                 cancelled: false,
+                sign_in_failure: progress.sign_in_failure,
             };
             report_outcome(config, files, &outcome)
         }
@@ -200,6 +227,7 @@ async fn run_backup_until_cancelled(
                 waited: config.wait,
                 timed_out: false,
                 cancelled: true,
+                sign_in_failure: None,
             };
             if let Err(error) =
                 github::write_outputs(&files.output, &report::backup_outputs(&outcome))
@@ -316,8 +344,9 @@ fn report_cancelled_drill(config: &Config, files: &RunnerFiles, signal: &str) ->
             title: "Cancelled",
             message: format!(
                 "The runner cancelled the step ({signal}) during the restore drill. A restore job \
-                 already started goes on in Azure; check {target} for disks tagged \
-                 azure-backup-oidc-drill and delete them with operation: cleanup or by hand."
+                 already started goes on in Azure, and the disks it restores into {target} are \
+                 not tagged, so operation: cleanup will not delete them: delete them by hand \
+                 once the job ends."
             ),
         },
     )
@@ -433,6 +462,16 @@ fn report_outcome(config: &Config, files: &RunnerFiles, outcome: &BackupOutcome)
     }
     append_summary(files, &report::backup_summary(config, outcome));
 
+    if let Some(error) = &outcome.sign_in_failure {
+        log.error(
+            Some("Authentication failed"),
+            &format!(
+                "The Azure token could not be renewed while waiting for the jobs: {error} The \
+                 jobs may still be running in Azure; their last known status is in the outputs."
+            ),
+        );
+        return ExitCode::SignInFailed;
+    }
     let mut exit = ExitCode::Success;
     for item in &outcome.items {
         let job = item.job_id.as_deref().unwrap_or("not started");

@@ -92,6 +92,8 @@ pub struct BackupOutcome {
     pub timed_out: bool,
     /// The runner cancelled the step (SIGINT or SIGTERM) before the run ended.
     pub cancelled: bool,
+    /// The Azure token could not be renewed while waiting for the jobs.
+    pub sign_in_failure: Option<crate::identity::SignInError>,
 }
 
 impl BackupOutcome {
@@ -187,14 +189,17 @@ pub async fn run_backup(config: &Config, arm: &ArmClient) -> Result<BackupOutcom
         waited: progress.waited,
         timed_out: progress.timed_out,
         cancelled: false,
+        sign_in_failure: progress.sign_in_failure,
     })
 }
 
 /// How far a backup run got, beside the item results.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BackupProgress {
     pub waited: bool,
     pub timed_out: bool,
+    /// The Azure token could not be renewed while waiting; the jobs' last status is kept.
+    pub sign_in_failure: Option<crate::identity::SignInError>,
 }
 
 /// Runs the backup operation, keeping each item's result in `results` as it goes, so a caller
@@ -275,15 +280,21 @@ pub async fn run_backup_into(
         return Ok(BackupProgress {
             waited: false,
             timed_out,
+            sign_in_failure: None,
         });
     }
 
     log.group("Wait for the backup jobs");
     let waited = wait_for_jobs(config, arm, results).await;
+    let sign_in_failure = match &waited {
+        Err(WaitStop::SignIn(error)) => Some(error.clone()),
+        _ => None,
+    };
     log.end_group();
     Ok(BackupProgress {
         waited: true,
-        timed_out: timed_out || waited.is_err(),
+        timed_out: timed_out || matches!(waited, Err(WaitStop::Deadline)),
+        sign_in_failure,
     })
 }
 
@@ -383,12 +394,13 @@ pub(crate) fn resolve_items(
 }
 
 /// Polls every started job each `poll-interval` until all have ended; `Err` when the deadline
-/// passed first. A failed poll of one job is logged and retried at the next round.
+/// passed first. A failed poll of one job is logged and retried at the next round, except a
+/// sign-in failure, which no later round can cure.
 async fn wait_for_jobs(
     config: &Config,
     arm: &ArmClient,
     results: &mut [ItemResult],
-) -> Result<(), ()> {
+) -> Result<(), WaitStop> {
     let started = Instant::now();
     let mut last_progress: Vec<Option<Instant>> = vec![None; results.len()];
     loop {
@@ -401,6 +413,7 @@ async fn wait_for_jobs(
             }
             match recovery_services::get_job(arm, &config.vault, &job_id).await {
                 Ok(job) => result.apply(job),
+                Err(ArmError::SignIn(error)) => return Err(WaitStop::SignIn(error)),
                 Err(error) => {
                     tracing::warn!("{}: could not read job {job_id}: {error}", result.item)
                 }
@@ -430,9 +443,15 @@ async fn wait_for_jobs(
             return Ok(());
         }
         if arm.deadline().sleep(config.poll_interval).await.is_err() {
-            return Err(());
+            return Err(WaitStop::Deadline);
         }
     }
+}
+
+/// Why waiting for the jobs stopped before they all ended.
+enum WaitStop {
+    Deadline,
+    SignIn(crate::identity::SignInError),
 }
 
 #[cfg(test)]

@@ -494,7 +494,6 @@ fn signal_during_sign_in_writes_summary() {
 }
 
 #[test]
-#[ignore = "bug: a signal during operation: cleanup kills the binary before it writes a report"]
 fn signal_during_cleanup_writes_report() {
     let sim = Simulator::start(with_faults(
         scenario(json!([item("vm-app01", quick_job())])),
@@ -528,7 +527,7 @@ fn signal_during_cleanup_writes_report() {
 }
 
 #[test]
-#[ignore = "bug: disks restored after a cancelled drill carry no drill tag, so the advised cleanup refuses them"]
+#[ignore = "bug: disks restored after a cancelled drill carry no drill tag, so operation: cleanup refuses them; the message now says to delete them by hand"]
 fn cancelled_drill_disks_can_be_cleaned_up() {
     let sim = Simulator::start(scenario(json!([{
         "vm_name": "vm-app01",
@@ -628,7 +627,6 @@ fn throttled_backup_post_is_retried() {
 }
 
 #[test]
-#[ignore = "bug: a token refresh that Entra rejects is retried every poll and reported as a timeout"]
 fn rejected_token_refresh_fails_sign_in() {
     let sim = Simulator::start(with_faults(
         scenario(json!([item("vm-app01", quick_job())])),

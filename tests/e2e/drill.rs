@@ -454,5 +454,6 @@ fn sigterm_during_drill_reports_quickly() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("SIGTERM"), "{}", errors[0]);
     assert!(errors[0].contains(TARGET_GROUP), "{}", errors[0]);
+    assert!(errors[0].contains("by hand"), "{}", errors[0]);
     assert!(result.summary.contains("Cancelled"), "{}", result.summary);
 }
