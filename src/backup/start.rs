@@ -1,5 +1,5 @@
 //! Starting one item's backup without ever starting two: a backup already running for the item
-//! is handled as `if-busy` says, and a backup request whose reply was lost is never sent again.
+//! is handled as `if-busy` sets, and a backup request whose reply was lost is never sent again.
 
 use std::time::Duration;
 
@@ -19,18 +19,18 @@ const LOST_REPLY_LOOKUPS: u32 = 3;
 /// Pause between those looks.
 const LOST_REPLY_LOOKUP_PAUSE: Duration = Duration::from_secs(5);
 
-/// How an item's backup started.
+/// The way an item's backup started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Start {
     /// This run started the job.
     Started(String),
     /// The run follows a job that was already running for the item.
     Attached(String),
-    /// Nothing was started; the code and message say why.
+    /// Nothing was started. The code and message give the reason.
     NotStarted(String, String),
 }
 
-/// Starts `item`'s backup as the configuration says. A running backup is detected from the
+/// Starts `item`'s backup as the configuration sets. A running backup is detected from the
 /// service's rejection (`UserErrorBackupOperationInProgress`), so the usual case costs no extra
 /// request.
 pub(crate) async fn start_item_backup(
@@ -78,7 +78,7 @@ fn busy_failure(item: &ProtectedItem, job_id: &str) -> Start {
     )
 }
 
-/// The service rejected the backup because another one is running for the item.
+/// Handles the service's rejection of a backup because another one is running for the item.
 async fn after_conflict(
     config: &Config,
     arm: &ArmClient,
@@ -119,8 +119,8 @@ fn in_progress_failure() -> Start {
     )
 }
 
-/// The backup request got no reply, or its operation could not be followed, so it may or may not
-/// have started a job. It is never sent again; the run looks for the job instead.
+/// Looks for the job of a backup request that got no reply, or whose operation could not be
+/// followed, so it may or may not have started a job. The request is never sent again.
 async fn after_lost_reply(
     config: &Config,
     arm: &ArmClient,
