@@ -219,9 +219,26 @@ pub(crate) async fn find_running_backup_job(
     vault: &VaultId,
     friendly_name: &str,
 ) -> Result<Option<String>, ArmError> {
+    find_running_job(arm, vault, friendly_name, "Backup").await
+}
+
+/// Finds the newest running job of `operation` (`Backup` or `Restore`) for the item named
+/// `friendly_name`.
+pub(crate) async fn find_running_job(
+    arm: &ArmClient,
+    vault: &VaultId,
+    friendly_name: &str,
+    operation: &str,
+) -> Result<Option<String>, ArmError> {
     let path = format!("{}/backupJobs", vault.resource_id());
-    let filter = "operation eq 'Backup' and status eq 'InProgress' and backupManagementType eq 'AzureIaasVM'";
-    let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[("$filter", filter)]);
+    let filter = format!(
+        "operation eq '{operation}' and status eq 'InProgress' and backupManagementType eq 'AzureIaasVM'"
+    );
+    let url = arm.url(
+        &path,
+        RECOVERY_SERVICES_API_VERSION,
+        &[("$filter", &filter)],
+    );
     let mut newest: Option<(OffsetDateTime, String)> = None;
     for job in get_all_pages(arm, &url).await? {
         let properties = &job["properties"];

@@ -12,7 +12,8 @@ use crate::arm::resources::{
 };
 use crate::arm::{get_all_pages, ArmClient, ArmError};
 use crate::backup::recovery_services::{
-    get_job, start_job, ProtectedItem, TriggerResult, RECOVERY_SERVICES_API_VERSION,
+    find_running_job, get_job, start_job, ProtectedItem, TriggerResult,
+    RECOVERY_SERVICES_API_VERSION,
 };
 use crate::backup::{parse_service_time, JobSnapshot};
 use crate::config::{DrillSettings, VaultId};
@@ -246,10 +247,28 @@ impl RestoreWorkload for VmDiskRestore {
             }
         });
         let what = format!("the restore operation of {}", self.item.friendly_name);
-        Ok(match start_job(arm, &url, &body, &what).await? {
-            TriggerResult::Started { job_id } => Ok(job_id),
-            TriggerResult::OperationFailed { code, message } => Err((code, message)),
-        })
+        match start_job(arm, &url, &body, &what).await {
+            Ok(TriggerResult::Started { job_id }) => Ok(Ok(job_id)),
+            Ok(TriggerResult::OperationFailed { code, message }) => Ok(Err((code, message))),
+            // The POST was accepted, but its operation could not be followed: the restore job
+            // may be running, so it is looked up rather than reported as not started (and its
+            // disks left behind).
+            Err(
+                error @ (ArmError::InvalidReply { .. }
+                | ArmError::Deadline { .. }
+                | ArmError::Service { method: "GET", .. }
+                | ArmError::Transport { method: "GET", .. }),
+            ) => {
+                tracing::warn!("{what} could not be followed ({error}); looking for its job");
+                match find_running_job(arm, &self.vault, &self.item.friendly_name, "Restore")
+                    .await?
+                {
+                    Some(job_id) => Ok(Ok(job_id)),
+                    None => Err(error),
+                }
+            }
+            Err(error) => Err(error),
+        }
     }
 
     async fn restore_job(&self, arm: &ArmClient, job_id: &str) -> Result<JobSnapshot, ArmError> {

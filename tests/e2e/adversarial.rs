@@ -421,7 +421,6 @@ fn timeout_during_backup_operation_keeps_job() {
 }
 
 #[test]
-#[ignore = "bug: a restore whose operation reply is unreadable is reported as not started and its disks are left"]
 fn unreadable_restore_operation_cleans_up() {
     let sim = Simulator::start(with_faults(
         scenario(json!([item("vm-app01", quick_job())])),
