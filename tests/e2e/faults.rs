@@ -410,3 +410,39 @@ fn throttle_budget_avoids_429() {
     assert_eq!(throttled, 0, "the client slows down before ARM answers 429");
     assert!(result.stdout.contains("nearly spent"), "{}", result.stdout);
 }
+
+#[test]
+fn github_reply_without_value_fails_once() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "github", "times": 0, "action": {"status": 200, "body": "{\"count\":0}"}}]),
+    ));
+    let result = Step::new(&sim).run();
+
+    assert_eq!(result.code, 3, "{}", result.all_text());
+    assert_eq!(sim.requests_to("github").len(), 1, "no retry storm");
+    assert!(
+        sim.requests_to("entra").is_empty(),
+        "Entra is never called without a token"
+    );
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("`value`"), "{}", errors[0]);
+}
+
+#[test]
+fn retry_after_http_date_is_honoured() {
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let date = soon.format(&format).unwrap();
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "arm", "method": "GET", "path_contains": "/backupJobs/",
+                "action": {"status": 503, "retry_after": date}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+    assert_eq!(faulted_requests(&sim), 1);
+}

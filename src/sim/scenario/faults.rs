@@ -164,8 +164,13 @@ impl TryFrom<FaultActionFields> for FaultAction {
         match *kind {
             "status" => {
                 let status = fields.status.unwrap_or_default();
-                if !(400..=599).contains(&status) {
-                    return Err(format!("a fault status must be 400 to 599, got {status}"));
+                // 200 with a scripted body stands in for a reply that succeeds but lacks what the
+                // client needs, such as a GitHub token reply without `value`.
+                let scripted_success = status == 200 && fields.body.is_some();
+                if !(400..=599).contains(&status) && !scripted_success {
+                    return Err(format!(
+                        "a fault status must be 400 to 599, or 200 with a body, got {status}"
+                    ));
                 }
                 if let Some(retry_after) = &fields.retry_after {
                     if retry_after.trim().is_empty() || HeaderValue::from_str(retry_after).is_err()
