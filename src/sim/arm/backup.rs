@@ -18,6 +18,7 @@ use crate::sim::clock::configured_seconds;
 use crate::sim::format;
 use crate::sim::http::{SimRequest, SimResponse};
 use crate::sim::scenario::BusyReply;
+use crate::sim::scenario::{ProtectedItemScenario, VaultScenario};
 use crate::sim::state::{BackupJob, BackupOperation};
 use crate::sim::Simulator;
 
@@ -76,24 +77,26 @@ pub(crate) fn trigger(
         }
     }
 
+    Ok(accepted_with_polling_headers(
+        simulator,
+        vault,
+        item,
+        &operation_id,
+    ))
+}
+
+/// Builds a 202 with the three polling headers of a running operation on `item`.
+pub(crate) fn accepted_with_polling_headers(
+    simulator: &Simulator,
+    vault: &VaultScenario,
+    item: &ProtectedItemScenario,
+    operation_id: &str,
+) -> SimResponse {
     let item_url = format!(
         "{}{}",
         simulator.urls.arm_base,
         item_id(simulator, vault, item)
     );
-    Ok(accepted_with_polling_headers(
-        simulator,
-        &item_url,
-        &operation_id,
-    ))
-}
-
-/// Builds a 202 with the three polling headers of a running operation on `item_url`.
-pub(crate) fn accepted_with_polling_headers(
-    simulator: &Simulator,
-    item_url: &str,
-    operation_id: &str,
-) -> SimResponse {
     let retry_after = simulator.scenario.arm.operation_retry_after_seconds;
     SimResponse::empty(StatusCode::ACCEPTED)
         .with_header(
@@ -285,14 +288,10 @@ pub(crate) fn item_operation_result(
     }
     let vault = &simulator.scenario.arm.vaults[vault_index];
     let item = &vault.protected_items[item_index];
-    let item_url = format!(
-        "{}{}",
-        simulator.urls.arm_base,
-        item_id(simulator, vault, item)
-    );
     Ok(accepted_with_polling_headers(
         simulator,
-        &item_url,
+        vault,
+        item,
         &operation.id,
     ))
 }

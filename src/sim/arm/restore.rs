@@ -13,7 +13,7 @@ use super::path::ItemPath;
 use super::recovery_points::find_point;
 use super::resource_groups::{existing_group, same_location};
 use super::resource_path::{id_segments, parse_group_id, parse_group_resource_id};
-use super::resources::{find_item, item_id, virtual_machine_id};
+use super::resources::{find_item, virtual_machine_id};
 use super::response::arm_error;
 use super::storage::{account_location, find_account, STORAGE_ACCOUNT_TYPE};
 use crate::sim::clock::configured_seconds;
@@ -306,14 +306,10 @@ pub(crate) fn trigger(
         });
     }
 
-    let item_url = format!(
-        "{}{}",
-        simulator.urls.arm_base,
-        item_id(simulator, vault, item)
-    );
     Ok(accepted_with_polling_headers(
         simulator,
-        &item_url,
+        vault,
+        item,
         &operation_id,
     ))
 }
