@@ -522,7 +522,8 @@ fn report_outcome(config: &Config, files: &RunnerFiles, outcome: &BackupOutcome)
 }
 
 impl ExitCode {
-    /// A service error outranks a failed job, because it means the run itself could not do its work.
+    /// Returns the more severe exit code. A service error outranks a failed job, because it
+    /// means the run itself could not do its work.
     fn max_severity(self, other: ExitCode) -> ExitCode {
         let rank = |code: ExitCode| match code {
             ExitCode::Success => 0,

@@ -5,8 +5,8 @@
 //!
 //! 1. [`config`] reads the `INPUT_*` variables and the runner's variables into one validated
 //!    [`config::Config`], before any network call.
-//! 2. [`identity`] asks the runner for a GitHub OIDC token and exchanges it with Entra ID for an
-//!    Azure Resource Manager token, asking GitHub again for every exchange.
+//! 2. [`identity`] requests a GitHub OIDC token from the runner and exchanges it with Entra ID for an
+//!    Azure Resource Manager token, requesting a new one for every exchange.
 //! 3. [`arm`] sends ARM requests with that token, follows long-running operations and parses ARM's
 //!    error envelope.
 //! 4. [`backup`] finds the protected items, triggers the backups and waits for their jobs; it

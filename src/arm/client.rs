@@ -33,8 +33,8 @@ const PROPAGATION_PAUSE: Duration = Duration::from_secs(10);
 /// Shortest timeout given to a request near the deadline, so it can still complete on loopback.
 const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Longest pause taken for one retry, whatever `Retry-After` asks, so a wrong header cannot stall
-/// the run; the same bound as between operation polls.
+/// Maximum pause for one retry, whatever `Retry-After` requests, so a wrong header cannot stall
+/// the run. It is the same bound as between operation polls.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(120);
 
 /// Statuses ARM documents as transient: request timeout, throttling and gateway errors.
@@ -45,7 +45,7 @@ const TOKEN_REJECTED_CODES: [&str; 2] =
     ["ExpiredAuthenticationToken", "InvalidAuthenticationToken"];
 
 /// Remaining requests in ARM's throttling bucket at or below which the client pauses before the
-/// next request of that kind, so ARM never has to answer 429.
+/// next request of that kind, so ARM never has to return 429.
 const LOW_RATE_BUDGET: i64 = 10;
 
 /// The pause taken at a low budget. ARM refills a subscription's buckets by 10 (writes, deletes)
@@ -539,7 +539,7 @@ fn parse_error_envelope(body: &str) -> (String, String) {
     (code, message)
 }
 
-/// The path of an ARM URL without host and query, for messages.
+/// Returns the path of an ARM URL without host and query, for messages.
 pub(crate) fn display_path(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(parsed) => percent_encoding::percent_decode_str(parsed.path())

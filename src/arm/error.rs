@@ -5,7 +5,7 @@ use crate::identity::SignInError;
 
 #[derive(Debug, Clone)]
 pub enum ArmError {
-    /// ARM answered with an error status. `code` and `message` come from the envelope
+    /// ARM returned an error status. `code` and `message` come from the envelope
     /// `{"error": {"code", "message"}}` when there is one.
     Service {
         method: &'static str,
@@ -47,7 +47,7 @@ impl ArmError {
         }
     }
 
-    /// The fix for well-known ARM codes, shown after the service's own message.
+    /// Returns the fix for well-known ARM codes, shown after the service's own message.
     fn hint(&self) -> Option<&'static str> {
         let Self::Service { status, code, .. } = self else {
             return None;

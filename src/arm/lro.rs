@@ -1,6 +1,6 @@
 //! Long-running ARM operations: the status URL from `Azure-AsyncOperation` (or the result URL
 //! from `Location`) is followed verbatim, whatever api-version it carries, pausing as
-//! `Retry-After` asks and never past the run's deadline.
+//! `Retry-After` requests and never past the run's deadline.
 
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ const MAX_POLL_INTERVAL: Duration = Duration::from_secs(120);
 /// Terminal statuses of ARM's asynchronous operation contract.
 const TERMINAL_STATUSES: [&str; 3] = ["Succeeded", "Failed", "Canceled"];
 
-/// How a long-running operation ended.
+/// The end state of a long-running operation.
 #[derive(Debug, Clone)]
 pub struct OperationOutcome {
     /// `Succeeded`, `Failed` or `Canceled`; `Succeeded` for a `Location` poll that ended in 200
@@ -34,7 +34,7 @@ impl OperationOutcome {
         self.status.eq_ignore_ascii_case("Succeeded")
     }
 
-    /// The `error` object of a failed operation as (code, message).
+    /// Returns the `error` object of a failed operation as (code, message).
     pub fn error(&self) -> (String, String) {
         let error = self.body.as_ref().and_then(|body| body.get("error"));
         let text = |key: &str| {
@@ -124,7 +124,7 @@ fn poll_wait(headers: &HeaderMap) -> Duration {
         .min(MAX_POLL_INTERVAL)
 }
 
-/// Reads the wait a reply asks for: `retry-after-ms`, `x-ms-retry-after-ms`, then `Retry-After`
+/// Reads the wait a reply requests: `retry-after-ms`, `x-ms-retry-after-ms`, then `Retry-After`
 /// in seconds or as an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| {

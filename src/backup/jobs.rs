@@ -56,7 +56,7 @@ impl JobStatus {
     }
 }
 
-/// What one job GET returned.
+/// The state of a job as one GET returned it.
 #[derive(Debug, Clone)]
 pub struct JobSnapshot {
     pub status: JobStatus,

@@ -180,7 +180,7 @@ pub(crate) async fn get_job(
     })
 }
 
-/// The recovery point expiry in the form the service's documentation shows.
+/// Formats the recovery point expiry in the form the service's documentation shows.
 fn format_expiry(expiry: OffsetDateTime) -> String {
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");

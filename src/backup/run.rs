@@ -448,7 +448,7 @@ async fn wait_for_jobs(
     }
 }
 
-/// Why waiting for the jobs stopped before they all ended.
+/// The reason waiting for the jobs stopped before they all ended.
 enum WaitStop {
     Deadline,
     SignIn(crate::identity::SignInError),

@@ -12,7 +12,7 @@ use super::resource::{check_resource_group_name, parse_guid, VaultId};
 use super::validate::Problems;
 use super::Operation;
 
-/// Which recovery point a drill restores.
+/// The recovery point a drill restores.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecoveryPointChoice {
     /// The newest point.
@@ -201,8 +201,8 @@ pub(super) fn read(
     }
 }
 
-/// Checks that the report file can be written, by opening it for appending; a file this check
-/// creates is removed again, so a failed validation leaves nothing behind.
+/// Checks that the report file can be written, by opening it for appending. A file this check
+/// creates is removed again, so validation leaves nothing behind.
 fn check_report_path(path: &std::path::Path) -> Result<(), String> {
     if path.is_dir() {
         return Err("it is a folder".to_string());

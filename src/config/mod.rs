@@ -31,7 +31,7 @@ pub enum Operation {
     Cleanup,
 }
 
-/// What a backup does when a backup job is already running for an item (`if-busy`).
+/// The policy for a backup when a backup job is already running for an item (`if-busy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IfBusy {
     /// Follow the running job and report it as this run's.
@@ -65,7 +65,7 @@ pub struct Config {
     pub timeout: Duration,
     /// Interval between job polls (`poll-interval`).
     pub poll_interval: Duration,
-    /// What to do when a backup is already running for an item (`if-busy`).
+    /// Policy when a backup is already running for an item (`if-busy`).
     pub if_busy: IfBusy,
     /// Cancel the Azure jobs in flight when the runner cancels the step (`cancel-on-abort`).
     pub cancel_on_abort: bool,
@@ -73,7 +73,7 @@ pub struct Config {
     pub drill: Option<DrillSettings>,
     /// Resource IDs to delete with `operation: cleanup`.
     pub cleanup_resource_ids: Vec<String>,
-    /// Where the JSON report is written (`report-path`, else under `RUNNER_TEMP`).
+    /// Path of the JSON report (`report-path`, else a file under `RUNNER_TEMP`).
     pub report_path: Option<PathBuf>,
     pub runner: RunnerEnv,
 }

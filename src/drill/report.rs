@@ -29,7 +29,7 @@ pub struct DrillReport {
     pub phases: Vec<Phase>,
 }
 
-/// Who ran the drill: the workflow identity that signed in.
+/// The workflow identity that signed in and ran the drill.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Who {
@@ -41,7 +41,7 @@ pub struct Who {
     pub run_url: Option<String>,
 }
 
-/// What was restored.
+/// The vault, item and recovery point the drill restored.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct What {
@@ -64,7 +64,7 @@ pub struct PointReport {
     pub kind: String,
 }
 
-/// Where the drill restored to.
+/// The drill's restore target.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
@@ -116,7 +116,7 @@ pub struct ResourceReport {
     pub problem: Option<String>,
 }
 
-/// What clean-up did.
+/// The outcome of clean-up.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CleanupReport {

@@ -222,7 +222,7 @@ async fn drill_workload(
     clean_up(workload, settings, arm, restored, recorder).await;
 }
 
-/// Lists the points, picks one as `recovery-point` says, and applies the RPO gate.
+/// Lists the points, picks one as `recovery-point` sets, and applies the RPO gate.
 async fn choose_point(
     workload: &dyn RestoreWorkload,
     settings: &DrillSettings,
@@ -515,7 +515,7 @@ async fn tag_restored(
     }
 }
 
-/// Deletes what the drill restored, as the clean-up policy says.
+/// Deletes what the drill restored, as the clean-up policy sets.
 async fn clean_up(
     workload: &dyn RestoreWorkload,
     settings: &DrillSettings,

@@ -28,7 +28,7 @@ pub struct RestoredResource {
     pub size_gb: Option<u64>,
     pub sku: Option<String>,
     pub provisioning_state: Option<String>,
-    /// Why the resource failed verification; `None` when it passed.
+    /// The reason the resource failed verification, or `None` when it passed.
     pub problem: Option<String>,
 }
 
@@ -43,10 +43,10 @@ pub struct TargetProblem {
 /// One kind of restorable item.
 #[async_trait::async_trait]
 pub trait RestoreWorkload: Send + Sync {
-    /// The source's name for messages and the report.
+    /// Returns the source's name for messages and the report.
     fn source_name(&self) -> &str;
 
-    /// The source's resource ID, when known.
+    /// Returns the source's resource ID, when known.
     fn source_resource_id(&self) -> Option<&str>;
 
     /// Lists every recovery point of the source.
@@ -91,6 +91,6 @@ pub trait RestoreWorkload: Send + Sync {
         before: &BTreeSet<String>,
     ) -> Result<Vec<RestoredResource>, ArmError>;
 
-    /// The api-version to delete a restored resource with.
+    /// Returns the api-version to delete a restored resource with.
     fn delete_api_version(&self) -> &'static str;
 }

@@ -9,7 +9,7 @@ use crate::support::TempDir;
 
 const ACTION_YML: &str = include_str!("../../action.yml");
 
-/// The input names declared under `inputs:` (two-space indented keys).
+/// Returns the input names declared under `inputs:` (two-space indented keys).
 fn declared_inputs() -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut in_inputs = false;
@@ -32,7 +32,7 @@ fn declared_inputs() -> BTreeSet<String> {
     names
 }
 
-/// The `run: |` block of the composite step, without its indentation.
+/// Returns the `run: |` block of the composite step, without its indentation.
 fn run_script() -> String {
     let mut lines = ACTION_YML
         .lines()

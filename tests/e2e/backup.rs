@@ -6,7 +6,7 @@ use crate::support::{
     assert_no_token_leak, Simulator, Step, StepResult, SUBSCRIPTION_ID, TENANT_ID,
 };
 
-/// A scenario with fast operations and the given protected items (vm name, job) in the standard
+/// Builds a scenario with fast operations and the given protected items (vm name, job) in the standard
 /// vault.
 pub fn scenario(items: Value) -> Value {
     json!({

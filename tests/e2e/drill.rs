@@ -1,5 +1,5 @@
 //! Restore drills and clean-up through the binary: outputs, the JSON report, and what the
-//! simulator holds afterwards.
+//! simulator contains afterwards.
 
 use serde_json::{json, Value};
 
@@ -7,7 +7,7 @@ use crate::support::{assert_no_token_leak, Simulator, Step, StepResult};
 
 const TARGET_GROUP: &str = "rg-drill";
 
-/// A vault with one VM (two disks) whose recovery points are `points` (name, age in hours) and
+/// Builds a scenario: a vault with one VM (two disks) whose recovery points are `points` (name, age in hours) and
 /// whose restore job is `restore`, plus extra `arm` fields.
 fn drill_scenario(points: &[(&str, f64)], restore: Value, arm_extra: Value) -> Value {
     let points: Vec<Value> = points
@@ -57,7 +57,7 @@ fn drill_step(sim: &Simulator) -> Step<'_> {
         .input("staging-storage-account", "stdrillstaging")
 }
 
-/// Disks in the drill's resource group, as the simulator holds them.
+/// Returns the disks in the drill's resource group, as the simulator lists them.
 fn drill_disks(sim: &Simulator) -> Vec<Value> {
     sim.resources()
         .into_iter()

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// Time the simulator gets to write its ready file; it starts in well under a second, but a
+/// Time the simulator gets to write its ready file. It starts in well under a second, but a
 /// loaded CI machine may be slow to schedule it.
 const SIMULATOR_START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -126,7 +126,7 @@ impl Simulator {
         })
     }
 
-    /// Every request the three services received.
+    /// Returns every request the three services received.
     pub fn requests(&self) -> Vec<Value> {
         match self.admin("requests") {
             Value::Array(list) => list,
@@ -155,7 +155,7 @@ impl Simulator {
             .count()
     }
 
-    /// Every simulated ARM resource (such as restored disks) that exists now.
+    /// Returns every simulated ARM resource (such as restored disks) that exists now.
     pub fn resources(&self) -> Vec<Value> {
         match self.admin("resources") {
             Value::Array(list) => list,
@@ -163,7 +163,7 @@ impl Simulator {
         }
     }
 
-    /// Every job the simulator holds, backups and restores.
+    /// Returns every job in the simulator, backups and restores.
     pub fn jobs(&self) -> Vec<Value> {
         match self.admin("jobs") {
             Value::Array(list) => list,
@@ -171,7 +171,7 @@ impl Simulator {
         }
     }
 
-    /// Every GitHub token and ARM access token the simulator issued (the `token` fields of the
+    /// Returns every GitHub token and ARM access token the simulator issued (the `token` fields of the
     /// admin listing).
     pub fn issued_tokens(&self) -> Vec<String> {
         let tokens = self.admin("tokens");
@@ -320,7 +320,7 @@ pub struct StepResult {
 }
 
 impl StepResult {
-    /// Every byte the binary wrote, for leak searches.
+    /// Returns every byte the binary wrote, for leak searches.
     pub fn all_text(&self) -> String {
         format!(
             "{}\n{}\n{}\n{}",
@@ -328,7 +328,7 @@ impl StepResult {
         )
     }
 
-    /// The `::error` annotation lines.
+    /// Returns the `::error` annotation lines.
     pub fn error_lines(&self) -> Vec<&str> {
         self.stdout
             .lines()
@@ -422,7 +422,7 @@ impl<'a> Step<'a> {
 
     /// Runs the step; `during` gets the child's process ID while it runs.
     fn run_with(self, during: impl FnOnce(u32)) -> StepResult {
-        // The simulator must outlive the step; the borrow says so, nothing else reads it.
+        // The borrow keeps the simulator alive for the step. Nothing else reads it.
         let _ = self.sim;
         let dir = TempDir::new("step");
         let output_path = dir.path().join("set_output");

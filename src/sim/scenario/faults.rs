@@ -164,7 +164,7 @@ impl TryFrom<FaultActionFields> for FaultAction {
         match *kind {
             "status" => {
                 let status = fields.status.unwrap_or_default();
-                // 200 with a scripted body stands in for a reply that succeeds but lacks what the
+                // 200 with a scripted body imitates a reply that succeeds but lacks what the
                 // client needs, such as a GitHub token reply without `value`.
                 let scripted_success = status == 200 && fields.body.is_some();
                 if !(400..=599).contains(&status) && !scripted_success {
