@@ -268,7 +268,9 @@ impl ArmClient {
             );
             return false;
         }
-        tracing::warn!(
+        // A log line, not a warning annotation: a retry that succeeds needs no attention, one that
+        // fails ends in an error, and a step shows at most 10 warning annotations.
+        tracing::info!(
             "Retrying {} {} in {} s (attempt {attempt} of {MAX_READ_ATTEMPTS}): {cause}",
             method_name(method),
             display_path(url),

@@ -414,8 +414,9 @@ async fn wait_for_jobs(
             match recovery_services::get_job(arm, &config.vault, &job_id).await {
                 Ok(job) => result.apply(job),
                 Err(ArmError::SignIn(error)) => return Err(WaitStop::SignIn(error)),
+                // A log line: the next poll tries again, and a job never read ends as a timeout.
                 Err(error) => {
-                    tracing::warn!("{}: could not read job {job_id}: {error}", result.item)
+                    tracing::info!("{}: could not read job {job_id}: {error}", result.item)
                 }
             }
             let due =

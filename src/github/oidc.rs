@@ -158,7 +158,8 @@ impl OidcClient {
                 Ok(token) => return Ok(token),
                 Err(AttemptError::Permanent(error)) => return Err(error),
                 Err(AttemptError::Transient(cause)) => {
-                    tracing::warn!(
+                    // A log line: the last failure becomes the error.
+                    tracing::info!(
                         "GitHub OIDC token request attempt {attempt} of {MAX_ATTEMPTS} failed: {cause}"
                     );
                     last_cause = cause;

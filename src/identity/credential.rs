@@ -209,7 +209,8 @@ impl FederatedCredential {
             match self.exchange(scope).await {
                 Ok(result) => break result,
                 Err(error) if attempt < MAX_EXCHANGE_ATTEMPTS && is_transient(&error) => {
-                    tracing::warn!("Entra token exchange attempt {attempt} failed: {error}");
+                    // A log line: the last failure becomes the error.
+                    tracing::info!("Entra token exchange attempt {attempt} failed: {error}");
                     attempt += 1;
                     tokio::time::sleep(EXCHANGE_RETRY_PAUSE).await;
                 }

@@ -19,6 +19,18 @@ fn with_faults(mut scenario: Value, faults: Value) -> Value {
     scenario
 }
 
+/// Asserts that retries which ended well left log lines but no warning annotation: a step shows
+/// at most 10, and these need no attention.
+fn assert_retries_not_annotated(result: &StepResult) {
+    assert!(
+        result.stdout.contains("attempt"),
+        "the retry is logged: {}",
+        result.stdout
+    );
+    let warnings = result.warning_lines();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
 fn assert_completed(sim: &Simulator, result: &StepResult) {
     assert_eq!(result.code, 0, "{}", result.all_text());
     assert_eq!(
@@ -48,6 +60,7 @@ fn job_poll_503_is_retried() {
     let result = Step::new(&sim).run();
     assert_completed(&sim, &result);
     assert_eq!(faulted_requests(&sim), 2);
+    assert_retries_not_annotated(&result);
 }
 
 #[test]
@@ -108,6 +121,29 @@ fn github_token_503_is_retried() {
         result.stdout.contains("HTTP 503"),
         "the retry is logged with its cause"
     );
+    assert_retries_not_annotated(&result);
+}
+
+#[test]
+fn entra_503_is_retried_with_a_new_github_token() {
+    let sim = Simulator::start(with_faults(
+        one_vm(quick_job()),
+        json!([{"service": "entra", "action": {"status": 503, "body": "{\"error\": \"temporarily_unavailable\"}"}}]),
+    ));
+    let result = Step::new(&sim).run();
+    assert_completed(&sim, &result);
+    let exchanges = sim
+        .requests_to("entra")
+        .iter()
+        .filter(|request| request["method"] == "POST")
+        .count();
+    assert_eq!(exchanges, 2, "one exchange, repeated once");
+    assert_eq!(
+        sim.requests_to("github").len(),
+        2,
+        "each exchange signs with a new GitHub token"
+    );
+    assert_retries_not_annotated(&result);
 }
 
 #[test]

@@ -330,9 +330,18 @@ impl StepResult {
 
     /// Returns the `::error` annotation lines.
     pub fn error_lines(&self) -> Vec<&str> {
+        self.annotation_lines("::error")
+    }
+
+    /// Returns the `::warning` annotation lines.
+    pub fn warning_lines(&self) -> Vec<&str> {
+        self.annotation_lines("::warning")
+    }
+
+    fn annotation_lines(&self, command: &str) -> Vec<&str> {
         self.stdout
             .lines()
-            .filter(|line| line.starts_with("::error"))
+            .filter(|line| line.starts_with(command))
             .collect()
     }
 }
