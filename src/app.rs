@@ -8,7 +8,7 @@ use crate::backup::{run_backup_into, BackupError, BackupOutcome, JobStatus};
 use crate::config::{Config, InputError, Operation};
 use crate::deadline::Deadline;
 use crate::drill::report::Who;
-use crate::drill::{run_cleanup, run_drill, DrillOutcome, DrillVerdict};
+use crate::drill::{run_cleanup, run_drill, DrillOutcome, DrillVerdict, Recorder};
 use crate::github::oidc::OidcClient;
 use crate::github::{self, OutputSink};
 use crate::identity::{FederatedCredential, SignInError};
@@ -150,46 +150,30 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
     match config.operation {
         Operation::Backup => run_backup_until_cancelled(&config, &arm, &files).await,
         Operation::RestoreDrill => {
-            let who = who(&config, &credential);
+            let mut recorder = Recorder::new("restore-drill", &config, who(&config, &credential));
+            // The drill's future borrows the recorder; a signal drops that future, and the
+            // recorder, with all done so far, still makes the report.
             let finished = tokio::select! {
-                result = run_drill(&config, &arm, who) => Ok(result),
+                result = run_drill(&config, &arm, &mut recorder) => Ok(result),
                 signal = crate::signals::cancellation() => Err(signal),
             };
             match finished {
-                Ok(Ok(outcome)) => report_drill(&config, &files, &outcome),
+                Ok(Ok(())) => report_drill(&config, &files, &recorder.outcome()),
                 Ok(Err(error)) => report_failure(&files, &Failure::backup(&error)),
-                Err(signal) => report_cancelled_drill(&config, &files, signal),
+                Err(signal) => report_drill(&config, &files, &recorder.cancelled(signal)),
             }
         }
         Operation::Cleanup => {
-            let who = who(&config, &credential);
+            let mut recorder = Recorder::new("cleanup", &config, who(&config, &credential));
             let finished = tokio::select! {
-                outcome = run_cleanup(&config, &arm, who) => Ok(outcome),
-                signal = crate::signals::cancellation() => Err(signal),
+                () = run_cleanup(&config, &arm, &mut recorder) => None,
+                signal = crate::signals::cancellation() => Some(signal),
             };
-            match finished {
-                Ok(outcome) => report_drill(&config, &files, &outcome),
-                Err(signal) => {
-                    github::log().end_group();
-                    if let Err(error) =
-                        github::write_outputs(&files.output, &[("drill-result", "failed")])
-                    {
-                        github::log().error(Some("Outputs not written"), &error.to_string());
-                    }
-                    report_failure(
-                        &files,
-                        &Failure {
-                            exit: ExitCode::JobFailed,
-                            title: "Cancelled",
-                            message: format!(
-                                "The runner cancelled the step ({signal}) during clean-up; some \
-                                 of the listed disks may remain. Run the clean-up again with the \
-                                 same restored-resource-ids: disks already gone count as deleted."
-                            ),
-                        },
-                    )
-                }
-            }
+            let outcome = match finished {
+                None => recorder.outcome(),
+                Some(signal) => recorder.cancelled(signal),
+            };
+            report_drill(&config, &files, &outcome)
         }
     }
 }
@@ -320,36 +304,6 @@ async fn cancel_jobs_in_flight(config: &Config, arm: &ArmClient, outcome: &Backu
     {
         tracing::warn!("Cancelling the jobs took too long; some may go on in Azure");
     }
-}
-
-/// Reports a drill stopped by the runner's cancellation: the drill failed, and what a restore
-/// already started creates is left for `operation: cleanup` or for deletion by hand.
-// NOTE: the drill's report file is not written on cancellation; the annotation and the summary
-// name the target group to check.
-fn report_cancelled_drill(config: &Config, files: &RunnerFiles, signal: &str) -> ExitCode {
-    let log = github::log();
-    log.end_group();
-    if let Err(error) = github::write_outputs(&files.output, &[("drill-result", "failed")]) {
-        log.error(Some("Outputs not written"), &error.to_string());
-    }
-    let target = config
-        .drill
-        .as_ref()
-        .map(|drill| drill.target_resource_group.as_str())
-        .unwrap_or("the target resource group");
-    report_failure(
-        files,
-        &Failure {
-            exit: ExitCode::JobFailed,
-            title: "Cancelled",
-            message: format!(
-                "The runner cancelled the step ({signal}) during the restore drill. A restore job \
-                 already started goes on in Azure, and the disks it restores into {target} are \
-                 not tagged, so operation: cleanup will not delete them: delete them by hand \
-                 once the job ends."
-            ),
-        },
-    )
 }
 
 /// Describes the workflow run and the identity that signed in, for the drill report.

@@ -6,5 +6,5 @@ mod run;
 mod vm_disks;
 mod workload;
 
-pub use run::{run_cleanup, run_drill, DrillOutcome, DrillVerdict, DRILL_TAG};
+pub use run::{run_cleanup, run_drill, DrillOutcome, DrillVerdict, Recorder, DRILL_TAG};
 pub use workload::{RecoveryPoint, RestoreWorkload, RestoredResource, TargetProblem};

@@ -43,6 +43,13 @@ pub struct DrillOutcome {
     pub report: DrillReport,
 }
 
+impl Recorder {
+    /// Returns the outcome of a run that ended by itself.
+    pub fn outcome(self) -> DrillOutcome {
+        self.finish()
+    }
+}
+
 impl DrillOutcome {
     /// IDs of the resources the restore created.
     pub fn restored_ids(&self) -> Vec<String> {
@@ -55,14 +62,18 @@ impl DrillOutcome {
     }
 }
 
-/// Builds a report and its phase timings as the run goes.
-struct Recorder {
+/// Builds a report and its phase timings as the run goes. It outlives a drill stopped by a
+/// cancellation signal, so even that drill leaves a report.
+pub struct Recorder {
     report: DrillReport,
     verdict: DrillVerdict,
+    /// The phase begun and not yet ended, with its start.
+    open_phase: Option<(String, OffsetDateTime)>,
 }
 
 impl Recorder {
-    fn new(operation: &str, config: &Config, who: Who) -> Self {
+    /// Starts the report of `operation` (`restore-drill` or `cleanup`) run by `who`.
+    pub fn new(operation: &str, config: &Config, who: Who) -> Self {
         let settings = config.drill.as_ref();
         Self {
             report: DrillReport {
@@ -109,11 +120,13 @@ impl Recorder {
                 phases: Vec::new(),
             },
             verdict: DrillVerdict::Passed,
+            open_phase: None,
         }
     }
 
     fn phase(&mut self, name: &str, start: OffsetDateTime, passed: bool) {
         crate::github::log().end_group();
+        self.open_phase = None;
         self.report.phases.push(Phase {
             name: name.to_string(),
             start: format_rfc3339(start),
@@ -122,9 +135,11 @@ impl Recorder {
         });
     }
 
-    fn begin(&self, name: &str) -> OffsetDateTime {
+    fn begin(&mut self, name: &str) -> OffsetDateTime {
         crate::github::log().group(name);
-        OffsetDateTime::now_utc()
+        let start = OffsetDateTime::now_utc();
+        self.open_phase = Some((name.to_string(), start));
+        start
     }
 
     /// Records the first failure; later ones are logged but keep the first as the reason.
@@ -137,6 +152,61 @@ impl Recorder {
         self.report.result = "failed".to_string();
     }
 
+    /// Ends the report of a run that the runner cancelled with `signal`. The phase under way
+    /// fails, and the failure reason names what may be left in Azure.
+    pub fn cancelled(mut self, signal: &str) -> DrillOutcome {
+        let phase = match self.open_phase.take() {
+            Some((name, start)) => {
+                self.phase(&name, start, false);
+                format!(" during the phase '{name}'")
+            }
+            None => String::new(),
+        };
+        // Restored resources that no clean-up deleted are left behind.
+        let cleanup = &mut self.report.cleanup;
+        for resource in &self.report.restored_resources {
+            if !cleanup.deleted.contains(&resource.id) && !cleanup.left.contains(&resource.id) {
+                cleanup.left.push(resource.id.clone());
+            }
+        }
+        let left = if self.report.operation == "cleanup" {
+            " Some of the listed disks may remain: run the clean-up again with the same \
+             restored-resource-ids; disks already gone count as deleted."
+                .to_string()
+        } else {
+            match &self.report.restore_job {
+                Some(JobReport {
+                    id: Some(job_id),
+                    status,
+                    ..
+                }) if !JobStatus::from_service(status).is_terminal() => {
+                    let target = self
+                        .report
+                        .target
+                        .resource_group
+                        .as_deref()
+                        .unwrap_or("the target resource group");
+                    format!(
+                        " Restore job {job_id} goes on in Azure, and the disks it restores into \
+                         {target} are not tagged, so operation: cleanup will not delete them: \
+                         delete them by hand once the job ends."
+                    )
+                }
+                _ if !self.report.cleanup.left.is_empty() => {
+                    " The restored disks not deleted carry the drill tag: give their IDs (output \
+                     restored-resource-ids) to operation: cleanup."
+                        .to_string()
+                }
+                _ => String::new(),
+            }
+        };
+        self.fail(
+            DrillVerdict::Failed,
+            format!("Cancelled: the runner cancelled the step ({signal}){phase}.{left}"),
+        );
+        self.finish()
+    }
+
     fn finish(self) -> DrillOutcome {
         DrillOutcome {
             verdict: self.verdict,
@@ -145,18 +215,18 @@ impl Recorder {
     }
 }
 
-/// Runs `operation: restore-drill`. Errors before the drill starts (vault or item not found,
-/// sign-in) are returned as [`BackupError`]; everything after is in the outcome.
+/// Runs `operation: restore-drill`, recording it in `recorder` (made for `restore-drill`). Errors
+/// before the drill starts (vault or item not found, sign-in) are returned as [`BackupError`];
+/// everything after is in the recorder.
 pub async fn run_drill(
     config: &Config,
     arm: &ArmClient,
-    who: Who,
-) -> Result<DrillOutcome, BackupError> {
+    recorder: &mut Recorder,
+) -> Result<(), BackupError> {
     let settings = config
         .drill
         .as_ref()
         .expect("restore-drill settings are validated with the inputs");
-    let mut recorder = Recorder::new("restore-drill", config, who);
 
     let start = recorder.begin("Find the protected VM");
     let found = find_items_in_vault(config, arm).await;
@@ -171,15 +241,8 @@ pub async fn run_drill(
         item,
     };
 
-    drill_workload(
-        &workload,
-        settings,
-        arm,
-        config.poll_interval,
-        &mut recorder,
-    )
-    .await;
-    Ok(recorder.finish())
+    drill_workload(&workload, settings, arm, config.poll_interval, recorder).await;
+    Ok(())
 }
 
 async fn drill_workload(
@@ -356,6 +419,8 @@ async fn restore_and_verify(
         }
     };
     tracing::info!("{}: restore job {job_id} started", workload.source_name());
+    // Known before the wait, so a cancelled drill's report names the job.
+    recorder.report.restore_job = Some(job_report(Some(&job_id), None, None));
 
     let job = wait_for_job(workload, arm, &job_id, poll_interval).await;
     let elapsed = started.elapsed().as_secs();
@@ -478,7 +543,8 @@ async fn wait_for_job(
                     return Some(job);
                 }
             }
-            Err(error) => tracing::warn!("Could not read restore job {job_id}: {error}"),
+            // A log line: the next poll tries again, and a job never read ends as a timeout.
+            Err(error) => tracing::info!("Could not read restore job {job_id}: {error}"),
         }
         if arm.deadline().sleep(poll_interval).await.is_err() {
             return None;
@@ -582,9 +648,9 @@ async fn delete_all(
     failed
 }
 
-/// Runs `operation: cleanup`: deletes each listed resource that carries the drill tag.
-pub async fn run_cleanup(config: &Config, arm: &ArmClient, who: Who) -> DrillOutcome {
-    let mut recorder = Recorder::new("cleanup", config, who);
+/// Runs `operation: cleanup`, recording it in `recorder` (made for `cleanup`): deletes each
+/// listed resource that carries the drill tag.
+pub async fn run_cleanup(config: &Config, arm: &ArmClient, recorder: &mut Recorder) {
     let start = recorder.begin("Clean up");
     let mut deletable = Vec::new();
     for id in &config.cleanup_resource_ids {
@@ -627,7 +693,6 @@ pub async fn run_cleanup(config: &Config, arm: &ArmClient, who: Who) -> DrillOut
             format!("clean-up could not delete {}", failed.join("; ")),
         );
     }
-    recorder.finish()
 }
 
 fn job_report(
