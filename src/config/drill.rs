@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::duration::parse_duration;
+use super::duration::{parse_duration_up_to, MAX_DURATION};
 use super::inputs::{parse_bool_input, RawInputs, BOOLEAN_ACCEPTED};
 use super::resource::{check_resource_group_name, parse_guid, VaultId};
 use super::validate::Problems;
@@ -144,7 +144,14 @@ pub(super) struct DrillInputs {
 const RECOVERY_POINT_ACCEPTED: &str =
     "latest, a recovery point name (its numeric ID), or an RFC 3339 \
     time such as 2026-12-01T02:00:00Z (the newest point at or before it)";
-const GATE_ACCEPTED: &str = "a duration from 1s to 120h, such as 26h or 90m";
+const RESTORE_GATE_ACCEPTED: &str = "a duration from 1s to 120h, such as 2h or 90m";
+const AGE_GATE_ACCEPTED: &str = "a duration from 1s to 9600h (400 days), such as 26h for a daily \
+    policy or 170h for a weekly one";
+
+/// Maximum `max-recovery-point-age`: 400 days. Unlike the other durations it bounds no wait, so it
+/// must fit a weekly policy (about 170h) or a monthly on-demand backup. A value over a year and a
+/// month is taken for a mistake.
+pub const MAX_RECOVERY_POINT_AGE: Duration = Duration::from_secs(400 * 24 * 3600);
 const CLEANUP_ACCEPTED: &str = "always, on-success or never";
 const STORAGE_ACCEPTED: &str = "a storage account name (3 to 24 lower-case letters and digits) in \
     the vault's resource group, or a storage account resource ID";
@@ -234,12 +241,20 @@ fn read_drill(
 ) -> Option<DrillSettings> {
     let recovery_point = read_recovery_point(raw.recovery_point.as_deref(), problems);
     let max_recovery_point_age = read_gate(
-        "max-recovery-point-age",
+        Gate {
+            input: "max-recovery-point-age",
+            max: MAX_RECOVERY_POINT_AGE,
+            accepted: AGE_GATE_ACCEPTED,
+        },
         raw.max_recovery_point_age.as_deref(),
         problems,
     );
     let max_restore_duration = read_gate(
-        "max-restore-duration",
+        Gate {
+            input: "max-restore-duration",
+            max: MAX_DURATION,
+            accepted: RESTORE_GATE_ACCEPTED,
+        },
         raw.max_restore_duration.as_deref(),
         problems,
     );
@@ -349,21 +364,24 @@ fn read_recovery_point(
 }
 
 /// Reads an optional gate duration; `Some(None)` when not given.
-fn read_gate(
-    input: &str,
-    given: Option<&str>,
-    problems: &mut Problems,
-) -> Option<Option<Duration>> {
+/// A gate input: its name, its maximum and the accepted values.
+struct Gate {
+    input: &'static str,
+    max: Duration,
+    accepted: &'static str,
+}
+
+fn read_gate(gate: Gate, given: Option<&str>, problems: &mut Problems) -> Option<Option<Duration>> {
     let Some(given) = given else {
         return Some(None);
     };
-    match parse_duration(given) {
+    match parse_duration_up_to(given, gate.max) {
         Ok(duration) => Some(Some(duration)),
         Err(error) => {
             problems.add(
-                input,
+                gate.input,
                 given,
-                GATE_ACCEPTED,
+                gate.accepted,
                 format!("The duration is invalid: {error}."),
             );
             None

@@ -4,9 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-/// Longest duration accepted: 5 days. A job on a self-hosted runner stops after 5 days, and one
-/// on a GitHub-hosted runner after 6 hours (GitHub Docs, "Usage limits for self-hosted runners"
-/// and "Usage limits, billing, and administration"), so a longer timeout could never take effect.
+/// Maximum duration accepted for `timeout`, `poll-interval` and `max-restore-duration`: 5 days.
+/// A job on a self-hosted runner stops after 5 days, and one on a GitHub-hosted runner after 6
+/// hours (GitHub Docs, "Usage limits for self-hosted runners" and "Usage limits, billing, and
+/// administration"), so a longer wait could never take effect.
 pub const MAX_DURATION: Duration = Duration::from_secs(5 * 24 * 3600);
 
 /// The syntax named in every error message.
@@ -24,8 +25,8 @@ pub enum DurationError {
     Syntax(String),
     /// The duration adds up to zero.
     Zero,
-    /// The duration is longer than [`MAX_DURATION`].
-    TooLong,
+    /// The duration is longer than the maximum `max` of the input.
+    TooLong { max: Duration },
 }
 
 impl fmt::Display for DurationError {
@@ -37,10 +38,10 @@ impl fmt::Display for DurationError {
             }
             DurationError::Syntax(found) => write!(f, "{found}; {SYNTAX_HINT}"),
             DurationError::Zero => write!(f, "the duration must be longer than zero"),
-            DurationError::TooLong => write!(
+            DurationError::TooLong { max } => write!(
                 f,
-                "the duration is longer than the maximum of 120h (5 days), the longest a job may \
-                 run on a self-hosted runner"
+                "the duration is longer than the maximum of {}",
+                format_duration(*max)
             ),
         }
     }
@@ -48,12 +49,19 @@ impl fmt::Display for DurationError {
 
 impl std::error::Error for DurationError {}
 
-/// Parses a positive duration such as `2h`, `90m`, `1h30m`, `45s` or `1h0m30s`.
+/// Parses a positive duration such as `2h`, `90m`, `1h30m`, `45s` or `1h0m30s`, of at most
+/// [`MAX_DURATION`].
 ///
 /// Each of the units `h`, `m` and `s` may appear once, in that order, after a whole number of
 /// ASCII digits. A bare number, another unit, a sign, a fraction or a space is rejected, as are
-/// zero and anything over [`MAX_DURATION`].
+/// zero and anything over the maximum.
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+    parse_duration_up_to(text, MAX_DURATION)
+}
+
+/// Parses a duration as [`parse_duration`] does, with `max` as the maximum.
+pub fn parse_duration_up_to(text: &str, max: Duration) -> Result<Duration, DurationError> {
+    let too_long = DurationError::TooLong { max };
     if text.is_empty() {
         return Err(DurationError::Empty);
     }
@@ -87,13 +95,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         next_unit = position + 1;
 
         // A number too large for u64 is far past MAX_DURATION anyway.
-        let number: u64 = number_text.parse().map_err(|_| DurationError::TooLong)?;
+        let number: u64 = number_text.parse().map_err(|_| too_long.clone())?;
         let seconds = number
             .checked_mul(UNITS[position].1)
-            .ok_or(DurationError::TooLong)?;
+            .ok_or_else(|| too_long.clone())?;
         total_seconds = total_seconds
             .checked_add(seconds)
-            .ok_or(DurationError::TooLong)?;
+            .ok_or_else(|| too_long.clone())?;
         rest = &after_number[unit.len_utf8()..];
     }
 
@@ -101,8 +109,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     if duration.is_zero() {
         return Err(DurationError::Zero);
     }
-    if duration > MAX_DURATION {
-        return Err(DurationError::TooLong);
+    if duration > max {
+        return Err(too_long);
     }
     Ok(duration)
 }
@@ -168,15 +176,30 @@ mod tests {
 
     #[test]
     fn rejects_over_maximum() {
-        assert_eq!(parse_duration("120h1s"), Err(DurationError::TooLong));
-        assert_eq!(parse_duration("7201m"), Err(DurationError::TooLong));
+        let too_long = DurationError::TooLong { max: MAX_DURATION };
+        for text in [
+            "120h1s",
+            "7201m",
+            "99999999999999999999999h",
+            "18446744073709551615h",
+        ] {
+            assert_eq!(parse_duration(text), Err(too_long.clone()), "{text}");
+        }
+        let message = too_long.to_string();
+        assert!(message.contains("120h"), "{message}");
+    }
+
+    #[test]
+    fn maximum_is_the_callers() {
+        let week = seconds(7 * 24 * 3600);
+        assert_eq!(parse_duration_up_to("168h", week), Ok(week));
         assert_eq!(
-            parse_duration("99999999999999999999999h"),
-            Err(DurationError::TooLong)
+            parse_duration_up_to("168h1s", week),
+            Err(DurationError::TooLong { max: week })
         );
         assert_eq!(
-            parse_duration("18446744073709551615h"),
-            Err(DurationError::TooLong)
+            parse_duration_up_to("200h", seconds(1_000_000)),
+            Ok(seconds(720_000))
         );
     }
 

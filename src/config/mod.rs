@@ -14,7 +14,9 @@ mod validate;
 
 pub use cloud::{parse_https_endpoint, Cloud, CloudProfile};
 pub use drill::{CleanupPolicy, DrillSettings, RecoveryPointChoice, ResourceId, DELETABLE_TYPE};
-pub use duration::{format_duration, parse_duration, DurationError, MAX_DURATION};
+pub use duration::{
+    format_duration, parse_duration, parse_duration_up_to, DurationError, MAX_DURATION,
+};
 pub use inputs::{js_trim, parse_bool_input};
 pub use resource::{VaultId, VaultIdError};
 

@@ -69,7 +69,8 @@ const ENDPOINT_ACCEPTED: &str = "an https:// URL without a query, fragment, user
 const CA_ACCEPTED: &str = "the path of a readable PEM file with at least one certificate";
 const OPERATION_ACCEPTED: &str = "backup, restore-drill or cleanup";
 const RETENTION_ACCEPTED: &str = "a whole number of days from 1 to 9999";
-const TIMEOUT_ACCEPTED: &str = "a duration from 1s to 120h, such as 5h30m, 90m or 45s";
+const TIMEOUT_ACCEPTED: &str = "a duration from 1s to 120h (5 days, the longest a job may run on \
+    a self-hosted runner), such as 5h30m, 90m or 45s";
 const POLL_INTERVAL_ACCEPTED: &str = "a duration from 1s up to the timeout, such as 30s or 1m";
 
 /// Checks every input and builds the [`Config`], or returns every problem found. `lookup` is
@@ -1142,6 +1143,32 @@ mod tests {
         );
         assert_eq!(drill.cleanup, crate::config::CleanupPolicy::OnSuccess);
         assert!(!drill.validate_only);
+    }
+
+    #[test]
+    fn recovery_point_age_has_its_own_maximum() {
+        let drill = |age: &str| {
+            with(&[
+                ("INPUT_OPERATION", "restore-drill"),
+                ("INPUT_TARGET-RESOURCE-GROUP", "rg-drill"),
+                ("INPUT_STAGING-STORAGE-ACCOUNT", "stdrill01"),
+                ("INPUT_MAX-RECOVERY-POINT-AGE", age),
+            ])
+        };
+        let config = read_pairs(&drill("170h")).unwrap();
+        assert_eq!(
+            config.drill.unwrap().max_recovery_point_age,
+            Some(Duration::from_secs(170 * 3600))
+        );
+        assert!(read_pairs(&drill("9600h")).is_ok());
+
+        let problem = only_problem(&drill("9601h"));
+        assert_eq!(problem.input, "max-recovery-point-age");
+        assert!(problem.accepted.contains("9600h"), "{}", problem.accepted);
+        assert!(problem.fix.contains("9600h"), "{}", problem.fix);
+
+        let problem = only_problem(&with(&[("INPUT_TIMEOUT", "170h")]));
+        assert_eq!(problem.input, "timeout");
     }
 
     #[test]

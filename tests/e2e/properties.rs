@@ -442,12 +442,12 @@ fn expected_duration(parts: &[(u64, char)]) -> Result<Duration, DurationError> {
         total = number
             .checked_mul(UNITS[position].1)
             .and_then(|seconds| total.checked_add(seconds))
-            .ok_or(DurationError::TooLong)?;
+            .ok_or(DurationError::TooLong { max: MAX_DURATION })?;
     }
     match total {
         0 => Err(DurationError::Zero),
         total if total <= MAX_DURATION.as_secs() => Ok(Duration::from_secs(total)),
-        _ => Err(DurationError::TooLong),
+        _ => Err(DurationError::TooLong { max: MAX_DURATION }),
     }
 }
 
