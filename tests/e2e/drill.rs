@@ -220,6 +220,24 @@ fn stale_point_fails_rpo_gate() {
 }
 
 #[test]
+fn weekly_point_passes_a_weekly_rpo_gate() {
+    // A weekly policy's newest point can be six days old; the RPO gate is not capped at the
+    // 120h that bounds waits.
+    let sim = Simulator::start(drill_scenario(
+        &[("444444", 150.0)],
+        quick_restore(),
+        json!({}),
+    ));
+    let result = drill_step(&sim)
+        .input("max-recovery-point-age", "170h")
+        .run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "passed");
+    assert_eq!(report(&result)["gates"]["rpo"]["passed"], true);
+}
+
+#[test]
 fn slow_restore_fails_rto_but_cleans_up() {
     let sim = Simulator::start(drill_scenario(
         &standard_points(),
@@ -303,6 +321,46 @@ fn cleanup_never_then_cleanup_operation() {
         2
     );
     assert!(drill_disks(&sim).is_empty(), "{:?}", drill_disks(&sim));
+}
+
+#[test]
+fn sigterm_during_cleanup_writes_the_report() {
+    let mut scenario = drill_scenario(&standard_points(), quick_restore(), json!({}));
+    scenario["faults"] =
+        json!([{"service": "arm", "method": "DELETE", "action": {"hang_seconds": 30}}]);
+    let sim = Simulator::start(scenario);
+    let drill = drill_step(&sim).input("cleanup", "never").run();
+    assert_eq!(drill.code, 0, "{}", drill.all_text());
+
+    let (cleanup, exit_delay) = Step::new(&sim)
+        .input("operation", "cleanup")
+        .unset("INPUT_ITEMS")
+        .input(
+            "restored-resource-ids",
+            &drill.outputs["restored-resource-ids"],
+        )
+        .run_with_signal(std::time::Duration::from_secs(4), "TERM");
+
+    assert!(
+        exit_delay < std::time::Duration::from_secs(5),
+        "exit took {exit_delay:?}"
+    );
+    assert_eq!(cleanup.code, 1, "{}", cleanup.all_text());
+    assert_eq!(cleanup.outputs["drill-result"], "failed");
+    let report = report(&cleanup);
+    assert_eq!(report["operation"], "cleanup");
+    assert_eq!(report["result"], "failed");
+    let reason = report["failureReason"].as_str().unwrap();
+    assert!(reason.contains("SIGTERM"), "{reason}");
+    assert!(reason.contains("clean-up again"), "{reason}");
+    let last = report["phases"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["name"], "Clean up");
+    assert_eq!(last["outcome"], "failed");
+    assert_eq!(
+        drill_disks(&sim).len(),
+        2,
+        "the hung delete removed nothing"
+    );
 }
 
 #[test]
@@ -456,4 +514,17 @@ fn sigterm_during_drill_reports_quickly() {
     assert!(errors[0].contains(TARGET_GROUP), "{}", errors[0]);
     assert!(errors[0].contains("by hand"), "{}", errors[0]);
     assert!(result.summary.contains("Cancelled"), "{}", result.summary);
+
+    // The report is written even so, and names the restore job that goes on in Azure.
+    let report = report(&result);
+    assert_eq!(report["result"], "failed");
+    let job_id = report["restoreJob"]["id"].as_str().expect("restore job ID");
+    assert_eq!(result.outputs["restore-job-id"], job_id);
+    assert_eq!(report["restoreJob"]["status"], "InProgress");
+    let reason = report["failureReason"].as_str().unwrap();
+    assert!(reason.contains("SIGTERM"), "{reason}");
+    assert!(reason.contains(job_id), "{reason}");
+    let last = report["phases"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["name"], "Restore");
+    assert_eq!(last["outcome"], "failed");
 }
