@@ -150,7 +150,9 @@ impl Log {
             return;
         }
         let label = level.command_name();
-        let prefix = match title.filter(|title| !title.is_empty()) {
+        // A title that the text already starts with would be read twice on one line.
+        let title = title.filter(|title| !title.is_empty() && !text.starts_with(title));
+        let prefix = match title {
             Some(title) => format!(
                 "{label}: {}: ",
                 commands::neutralize(title).replace('\n', " ")
@@ -414,6 +416,7 @@ mod tests {
         log.debug("two\nlines");
         log.warning(Some("Vault"), "slow");
         log.error(None, "::error::boom");
+        log.error(Some("Invalid input"), "Invalid input 'wait': got 'yes'");
         log.group("Backup");
         log.end_group();
         assert_eq!(
@@ -422,6 +425,7 @@ mod tests {
              debug: lines\n\
              warning: Vault: slow\n\
              error: > ::error::boom\n\
+             error: Invalid input 'wait': got 'yes'\n\
              == Backup ==\n"
         );
     }
