@@ -4,11 +4,15 @@
 #   cli_backup.sh setup CONFIG_DIR READY_JSON
 #       Turns instance discovery and telemetry off and registers the simulator's ARM endpoint as a
 #       custom cloud in the Azure CLI configuration directory CONFIG_DIR (created if missing).
-#   cli_backup.sh run CONFIG_DIR READY_JSON TENANT CLIENT RESOURCE_GROUP VAULT VM...
+#   cli_backup.sh run CONFIG_DIR READY_JSON TENANT CLIENT SUBSCRIPTION RESOURCE_GROUP VAULT VM...
 #       Signs in with a federated token from the simulated GitHub service, starts an on-demand
 #       backup of each VM (`az backup protection backup-now`, which waits for the operation), then
 #       waits for each job (`az backup job wait`). Prints "VM JOB_ID STATUS" per VM and exits 1
-#       unless every job completed.
+#       unless every job completed. SUBSCRIPTION is not used.
+#   cli_backup.sh workflow CONFIG_DIR READY_JSON TENANT CLIENT SUBSCRIPTION RESOURCE_GROUP VAULT VM...
+#       The same job as a workflow runs it with the azure/login action, whose CLI sign-in runs
+#       `az version`, `az cloud set`, `az login` and `az account set --subscription` (read from
+#       its source, src/Cli/AzureCliLogin.ts, on 2026-12-04), then the same backup commands.
 #
 # Needs `az` and `python` on PATH (the conformance virtual environment) and the environment that
 # run.sh exports: REQUESTS_CA_BUNDLE, a dead HTTPS_PROXY with NO_PROXY for loopback, telemetry off.
@@ -39,12 +43,19 @@ case "$command" in
       --only-show-errors >/dev/null
     az cloud set --name "$CLOUD_NAME" --only-show-errors >/dev/null
     ;;
-  run)
-    tenant=$4 client=$5 resource_group=$6 vault=$7
-    shift 7
+  run | workflow)
+    tenant=$4 client=$5 subscription=$6 resource_group=$7 vault=$8
+    shift 8
+    if [ "$command" = workflow ]; then
+      az version --only-show-errors >/dev/null
+      az cloud set --name "$CLOUD_NAME" --only-show-errors >/dev/null
+    fi
     token=$(python "$(dirname "$0")/simlog.py" github-token "$ready")
     az login --service-principal --username "$client" --tenant "$tenant" \
       --federated-token "$token" --only-show-errors --output none
+    if [ "$command" = workflow ]; then
+      az account set --subscription "$subscription" --only-show-errors
+    fi
 
     # `--retain-until` takes dd-mm-yyyy.
     retain_until=$(date -u -d "+$RETENTION_DAYS days" +%d-%m-%Y)
@@ -69,7 +80,7 @@ case "$command" in
     exit "$failed"
     ;;
   *)
-    echo "usage: $0 setup|run CONFIG_DIR READY_JSON ..." >&2
+    echo "usage: $0 setup|run|workflow CONFIG_DIR READY_JSON ..." >&2
     exit 2
     ;;
 esac
