@@ -464,10 +464,19 @@ fn read_resource_ids(given: Option<&str>, problems: &mut Problems) -> Option<Vec
         );
         return None;
     };
-    let mut ids = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut valid = 0;
     for text in &list {
         match ResourceId::parse(text) {
-            Ok(id) if id.is_type(DELETABLE_TYPE.0, DELETABLE_TYPE.1) => ids.push(id.id()),
+            Ok(id) if id.is_type(DELETABLE_TYPE.0, DELETABLE_TYPE.1) => {
+                valid += 1;
+                // ARM compares resource IDs without regard to case, so a repeat is read and
+                // deleted once.
+                let id = id.id();
+                if !ids.iter().any(|seen| seen.eq_ignore_ascii_case(&id)) {
+                    ids.push(id);
+                }
+            }
             Ok(_) => problems.add(
                 "restored-resource-ids",
                 text,
@@ -477,7 +486,7 @@ fn read_resource_ids(given: Option<&str>, problems: &mut Problems) -> Option<Vec
             Err(reason) => problems.add("restored-resource-ids", text, RESOURCE_IDS_ACCEPTED, format!("The resource ID is invalid: {reason}.")),
         }
     }
-    (ids.len() == list.len()).then_some(ids)
+    (valid == list.len()).then_some(ids)
 }
 
 #[cfg(test)]

@@ -1180,6 +1180,22 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(config.cleanup_resource_ids, [id]);
+
+        let upper = id.to_ascii_uppercase().replace("DISKS/D1", "disks/d1");
+        let config = read_pairs(&with(&[
+            ("INPUT_OPERATION", "cleanup"),
+            (
+                "INPUT_RESTORED-RESOURCE-IDS",
+                &format!("[\"{id}\", \"{upper}\"]"),
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.cleanup_resource_ids,
+            [id],
+            "a repeated ID is kept once"
+        );
+
         let vm = id.replace("disks/d1", "virtualMachines/vm1");
         let problem = only_problem(&with(&[
             ("INPUT_OPERATION", "cleanup"),
