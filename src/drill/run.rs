@@ -259,7 +259,15 @@ async fn drill_workload(
     let start = recorder.begin("Check the target");
     let problems = workload.check_target(arm, settings).await;
     match problems {
-        Ok(problems) if problems.is_empty() => recorder.phase("Check the target", start, true),
+        Ok(problems) if problems.is_empty() => {
+            tracing::info!(
+                "Target resource group {} and staging storage account {} exist, and the \
+                 signed-in identity holds the permissions a restore needs",
+                settings.target_resource_group,
+                settings.staging_storage_account.name
+            );
+            recorder.phase("Check the target", start, true);
+        }
         Ok(problems) => {
             recorder.phase("Check the target", start, false);
             let text: Vec<String> = problems

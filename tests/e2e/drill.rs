@@ -170,6 +170,13 @@ fn drill_passes_and_cleans_up() {
             "Clean up"
         ]
     );
+    assert!(
+        result
+            .stdout
+            .contains("holds the permissions a restore needs"),
+        "the target check logs its result: {}",
+        result.stdout
+    );
 
     assert!(
         result.summary.contains("### Restore drill: passed"),
