@@ -731,7 +731,6 @@ fn missing_point_message_reads_well() {
 }
 
 #[test]
-#[ignore = "bug (simulator): operation URLs in Location and Azure-AsyncOperation are not percent-encoded"]
 fn percent_in_item_name_backs_up() {
     let name = "vm%41pp";
     let sim = Simulator::start(scenario(json!([item(name, quick_job())])));

@@ -12,7 +12,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::busy;
 use super::path::{ItemPath, VaultPath};
-use super::resources::{find_item, find_vault, item_id};
+use super::resources::{arm_url, find_item, find_vault, item_id};
 use super::response::arm_error;
 use crate::sim::clock::configured_seconds;
 use crate::sim::format;
@@ -92,11 +92,7 @@ pub(crate) fn accepted_with_polling_headers(
     item: &ProtectedItemScenario,
     operation_id: &str,
 ) -> SimResponse {
-    let item_url = format!(
-        "{}{}",
-        simulator.urls.arm_base,
-        item_id(simulator, vault, item)
-    );
+    let item_url = arm_url(simulator, &item_id(simulator, vault, item));
     let retry_after = simulator.scenario.arm.operation_retry_after_seconds;
     SimResponse::empty(StatusCode::ACCEPTED)
         .with_header(

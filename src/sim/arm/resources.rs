@@ -120,6 +120,31 @@ pub(crate) fn item_id(
     )
 }
 
+/// Characters escaped in each path segment of a URL that the simulator sends, such as a polling
+/// header: those a URL path cannot carry literally, and `%` so that a name containing it reads
+/// back unchanged once the path is decoded.
+const URL_PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Builds the URL of the resource `id` on the simulated ARM endpoint, escaping each path segment.
+pub(crate) fn arm_url(simulator: &Simulator, id: &str) -> String {
+    let segments: Vec<String> = id
+        .split('/')
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, URL_PATH_SEGMENT).to_string())
+        .collect();
+    format!("{}{}", simulator.urls.arm_base, segments.join("/"))
+}
+
 /// Builds the resource ID of the VM behind a protected item.
 pub(crate) fn virtual_machine_id(simulator: &Simulator, item: &ProtectedItemScenario) -> String {
     format!(
