@@ -43,6 +43,14 @@ fn assert_completed(sim: &Simulator, result: &StepResult) {
     assert_no_token_leak(sim, result);
 }
 
+/// Counts the token requests (POSTs) that Entra received.
+fn token_exchanges(sim: &Simulator) -> usize {
+    sim.requests_to("entra")
+        .iter()
+        .filter(|request| request["method"] == "POST")
+        .count()
+}
+
 fn faulted_requests(sim: &Simulator) -> usize {
     sim.requests()
         .iter()
@@ -132,11 +140,7 @@ fn entra_503_is_retried_with_a_new_github_token() {
     ));
     let result = Step::new(&sim).run();
     assert_completed(&sim, &result);
-    let exchanges = sim
-        .requests_to("entra")
-        .iter()
-        .filter(|request| request["method"] == "POST")
-        .count();
+    let exchanges = token_exchanges(&sim);
     assert_eq!(exchanges, 2, "one exchange, repeated once");
     assert_eq!(
         sim.requests_to("github").len(),
@@ -173,11 +177,7 @@ fn expired_arm_token_is_refreshed_once() {
     ));
     let result = Step::new(&sim).run();
     assert_completed(&sim, &result);
-    let exchanges = sim
-        .requests_to("entra")
-        .iter()
-        .filter(|request| request["method"] == "POST")
-        .count();
+    let exchanges = token_exchanges(&sim);
     assert_eq!(exchanges, 2, "one sign-in, one refresh");
     assert!(
         sim.requests_to("github").len() >= 2,
@@ -418,11 +418,7 @@ fn fresh_token_rejected_again_fails() {
                 .contains("/backupJobs/")
         })
         .count();
-    let exchanges = sim
-        .requests_to("entra")
-        .iter()
-        .filter(|request| request["method"] == "POST")
-        .count();
+    let exchanges = token_exchanges(&sim);
     assert!(
         exchanges <= polls / 2 + 1,
         "one refresh per rejected request, no loop: {exchanges} exchanges, {polls} polls"

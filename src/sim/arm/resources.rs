@@ -122,7 +122,8 @@ pub(crate) fn item_id(
 
 /// Characters escaped in each path segment of a URL that the simulator sends, such as a polling
 /// header: those a URL path cannot carry literally, and `%` so that a name containing it reads
-/// back unchanged once the path is decoded.
+/// back unchanged once the path is decoded. The client has a set of its own on purpose, so that
+/// one mistake cannot pass unseen in both.
 const URL_PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
     .add(b'"')
