@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::arm::{ArmClient, ArmError};
 use crate::backup::{run_backup_into, BackupError, BackupOutcome, JobStatus};
-use crate::config::{Config, InputError, Operation};
+use crate::config::{Config, InputError, Operation, VaultKind};
 use crate::deadline::Deadline;
 use crate::drill::report::Who;
 use crate::drill::{run_cleanup, run_drill, DrillOutcome, DrillVerdict, Recorder};
@@ -221,6 +221,8 @@ async fn run_backup_until_cancelled(
             append_summary(files, &report::backup_summary(config, &outcome));
             let mut outcome = outcome;
             find_jobs_being_started(config, arm, &mut outcome).await;
+            let cancels =
+                config.cancel_on_abort && config.vault.kind == VaultKind::RecoveryServices;
             if config.cancel_on_abort {
                 cancel_jobs_in_flight(config, arm, &outcome).await;
             }
@@ -237,7 +239,7 @@ async fn run_backup_until_cancelled(
                 Some("Cancelled"),
                 &format!(
                     "The runner cancelled the step ({signal}). {} {}.",
-                    if config.cancel_on_abort {
+                    if cancels {
                         "Azure Backup was asked to cancel the backups already started:"
                     } else {
                         "Backups already started go on in Azure:"
@@ -261,6 +263,10 @@ const CANCEL_REQUESTS_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 /// Looks up the job of each item whose backup request was accepted but whose operation was still
 /// being followed when the signal came, so the report and `cancel-on-abort` know it.
 async fn find_jobs_being_started(config: &Config, arm: &ArmClient, outcome: &mut BackupOutcome) {
+    // NOTE: Backup vault jobs are not looked up: the job list's filters are not documented.
+    if config.vault.kind == VaultKind::Backup {
+        return;
+    }
     let lookups = async {
         for item in outcome
             .items
@@ -285,6 +291,11 @@ async fn find_jobs_being_started(config: &Config, arm: &ArmClient, outcome: &mut
 
 /// Asks Azure Backup to cancel every job still running (`cancel-on-abort: true`), best effort.
 async fn cancel_jobs_in_flight(config: &Config, arm: &ArmClient, outcome: &BackupOutcome) {
+    // NOTE: no cancel call of Data Protection jobs is documented, so Backup vault jobs go on.
+    if config.vault.kind == VaultKind::Backup {
+        tracing::info!("Backup vault jobs cannot be cancelled from here; they go on in Azure");
+        return;
+    }
     let running = outcome
         .items
         .iter()

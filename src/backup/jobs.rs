@@ -32,7 +32,9 @@ impl JobStatus {
     /// a new value) counts as still running.
     pub fn from_service(status: &str) -> Self {
         match status.to_ascii_lowercase().as_str() {
-            "completed" | "succeeded" => Self::Completed,
+            // Data Protection's job status is a free string; its specification also names
+            // "Success" [unverified on the wire].
+            "completed" | "succeeded" | "success" => Self::Completed,
             "completedwithwarnings" | "successwithwarning" => Self::CompletedWithWarnings,
             "failed" => Self::Failed,
             // Jobs spell it with two l's, operations with one; accept both.
@@ -86,8 +88,10 @@ impl JobSnapshot {
             .get("errorDetails")
             .and_then(Value::as_array)
             .and_then(|errors| errors.first());
+        // Recovery Services writes `errorCode` and `errorString`; Data Protection errors are
+        // read from `code` and `message` too, the shape of its other error objects.
         let error_code = first_error
-            .and_then(|error| error.get("errorCode"))
+            .and_then(|error| error.get("errorCode").or_else(|| error.get("code")))
             .and_then(|code| match code {
                 Value::String(text) => Some(text.clone()),
                 Value::Number(number) => Some(number.to_string()),
@@ -96,6 +100,7 @@ impl JobSnapshot {
         let error_message = first_error.map(|error| {
             let mut message = error
                 .get("errorString")
+                .or_else(|| error.get("message"))
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();

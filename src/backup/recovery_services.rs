@@ -7,7 +7,7 @@ use super::jobs::JobSnapshot;
 use crate::arm::{
     get_all_pages, poll_operation, protected_item_names, ArmClient, ArmError, OperationOutcome,
 };
-use crate::config::VaultId;
+use crate::config::{VaultId, VaultKind};
 
 /// The api-version of every Recovery Services backup call this tool builds. Current Azure CLI and
 /// Python SDK releases send it too; URLs the service hands back keep their own version.
@@ -138,13 +138,19 @@ fn job_from_operation(outcome: &OperationOutcome, what: &str) -> Result<TriggerR
             message,
         });
     }
-    // The job id is in `properties.jobId`; one documented reply carries the job resource
-    // itself, so its `name` is the fallback.
+    // The job id is in `properties.jobId` of an operation status. A Data Protection operation
+    // result carries it at the top (`jobId`), and one documented Recovery Services reply carries
+    // the job resource itself, so its `name` is the last fallback. Data Protection gives the id
+    // as a GUID or as the job's full ARM ID, so only the last segment is kept.
     let body = outcome.body.as_ref();
     let job_id = body
         .and_then(|body| body.get("properties"))
         .and_then(|properties| properties.get("jobId"))
         .and_then(Value::as_str)
+        .or_else(|| {
+            body.and_then(|body| body.get("jobId"))
+                .and_then(Value::as_str)
+        })
         .or_else(|| {
             body.and_then(|body| body.get("name"))
                 .and_then(Value::as_str)
@@ -160,7 +166,7 @@ fn job_from_operation(outcome: &OperationOutcome, what: &str) -> Result<TriggerR
     }
 }
 
-/// Reads one backup job.
+/// Reads one backup job, of either vault kind: both serve jobs at `{vault}/backupJobs/{id}`.
 pub(crate) async fn get_job(
     arm: &ArmClient,
     vault: &VaultId,
@@ -171,7 +177,11 @@ pub(crate) async fn get_job(
         vault.resource_id(),
         encode_segment(job_id)
     );
-    let url = arm.url(&path, RECOVERY_SERVICES_API_VERSION, &[]);
+    let api_version = match vault.kind {
+        VaultKind::RecoveryServices => RECOVERY_SERVICES_API_VERSION,
+        VaultKind::Backup => super::data_protection::DATA_PROTECTION_API_VERSION,
+    };
+    let url = arm.url(&path, api_version, &[]);
     let response = arm.get(&url).await?;
     let body: Value = response.json()?;
     JobSnapshot::from_json(&body).ok_or_else(|| ArmError::InvalidReply {

@@ -6,11 +6,12 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
+use super::data_protection;
 use super::jobs::{JobSnapshot, JobStatus};
 use super::recovery_services::{self, ProtectedItem};
 use super::start::{start_item_backup, Start};
 use crate::arm::{ArmClient, ArmError};
-use crate::config::Config;
+use crate::config::{Config, VaultKind};
 
 /// Minimum time between two progress lines for the same item, so a long job does not flood the log.
 const PROGRESS_LINE_INTERVAL: Duration = Duration::from_secs(30);
@@ -115,8 +116,10 @@ pub enum BackupError {
         vault: String,
         detail: String,
     },
-    /// Requested names that match no protected VM, or more than one.
+    /// Requested names that match no protected VM (or backup instance), or more than one.
     UnknownItems {
+        /// What the vault protects: "VM" or "backup instance".
+        noun: &'static str,
         unknown: Vec<String>,
         ambiguous: Vec<String>,
         available: Vec<String>,
@@ -133,29 +136,33 @@ impl std::fmt::Display for BackupError {
                  subscription-id inputs."
             ),
             Self::UnknownItems {
+                noun,
                 unknown,
                 ambiguous,
                 available,
             } => {
                 let mut parts = Vec::new();
                 if !unknown.is_empty() {
-                    parts.push(format!("no protected VM is named {}", quoted_list(unknown)));
+                    parts.push(format!(
+                        "no protected {noun} is named {}",
+                        quoted_list(unknown)
+                    ));
                 }
                 if !ambiguous.is_empty() {
                     parts.push(format!(
-                        "more than one protected VM is named {}",
+                        "more than one protected {noun} is named {}",
                         quoted_list(ambiguous)
                     ));
                 }
                 let available = if available.is_empty() {
-                    "none: protect a VM in this vault first".to_string()
+                    format!("none: protect a {noun} in this vault first")
                 } else {
                     quoted_list(available)
                 };
                 write!(
                     f,
-                    "Invalid input 'items': {}. Protected VMs in the vault: {available}. Use the \
-                     VM names as the vault lists them.",
+                    "Invalid input 'items': {}. Protected {noun}s in the vault: {available}. Use \
+                     the names as the vault lists them.",
                     parts.join("; ")
                 )
             }
@@ -211,7 +218,8 @@ pub async fn run_backup_into(
 ) -> Result<BackupProgress, BackupError> {
     let log = crate::github::log();
 
-    log.group("Find the protected VMs");
+    let group = format!("Find the protected {}s", item_noun(config.vault.kind));
+    log.group(&group);
     let items = find_items(config, arm).await;
     log.end_group();
     let items = items?;
@@ -329,11 +337,14 @@ async fn list_and_resolve_items(
     config: &Config,
     arm: &ArmClient,
 ) -> Result<Vec<ProtectedItem>, BackupError> {
-    let available = recovery_services::list_vm_items(arm, &config.vault)
-        .await
-        .map_err(|error| vault_error(config, error))?;
+    let noun = item_noun(config.vault.kind);
+    let listed = match config.vault.kind {
+        VaultKind::RecoveryServices => recovery_services::list_vm_items(arm, &config.vault).await,
+        VaultKind::Backup => data_protection::list_instances(arm, &config.vault).await,
+    };
+    let available = listed.map_err(|error| vault_error(config, error))?;
     tracing::info!(
-        "The vault protects {} VM(s): {}",
+        "The vault protects {} {noun}(s): {}",
         available.len(),
         available
             .iter()
@@ -341,7 +352,15 @@ async fn list_and_resolve_items(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    resolve_items(&config.items, &available)
+    resolve_items(&config.items, &available, noun)
+}
+
+/// Returns what a vault of `kind` protects, as messages name it.
+pub(crate) fn item_noun(kind: VaultKind) -> &'static str {
+    match kind {
+        VaultKind::RecoveryServices => "VM",
+        VaultKind::Backup => "backup instance",
+    }
 }
 
 /// Turns a 404 from a request on the vault into [`BackupError::VaultNotFound`].
@@ -358,19 +377,28 @@ fn vault_error(config: &Config, error: ArmError) -> BackupError {
     }
 }
 
-/// Matches each requested name against the vault's `friendlyName`s, ignoring case.
+/// Matches each requested name against the vault's `friendlyName`s, ignoring case, and a name
+/// that matches none against the item names (a Backup vault's instance names). `noun` names
+/// what the vault protects in the error.
 pub(crate) fn resolve_items(
     requested: &[String],
     available: &[ProtectedItem],
+    noun: &'static str,
 ) -> Result<Vec<ProtectedItem>, BackupError> {
     let mut found = Vec::new();
     let mut unknown = Vec::new();
     let mut ambiguous = Vec::new();
     for name in requested {
-        let matches: Vec<&ProtectedItem> = available
+        let mut matches: Vec<&ProtectedItem> = available
             .iter()
             .filter(|item| item.friendly_name.eq_ignore_ascii_case(name))
             .collect();
+        if matches.is_empty() {
+            matches = available
+                .iter()
+                .filter(|item| item.item.eq_ignore_ascii_case(name))
+                .collect();
+        }
         match matches.as_slice() {
             [item] => found.push((*item).clone()),
             [] => unknown.push(name.clone()),
@@ -387,6 +415,7 @@ pub(crate) fn resolve_items(
     names.sort();
     names.dedup();
     Err(BackupError::UnknownItems {
+        noun,
         unknown,
         ambiguous,
         available: names,
@@ -472,7 +501,7 @@ mod tests {
     #[test]
     fn names_match_ignoring_case() {
         let available = [item("vm-app01"), item("vm-app02")];
-        let found = resolve_items(&["VM-APP02".to_string()], &available).unwrap();
+        let found = resolve_items(&["VM-APP02".to_string()], &available, "VM").unwrap();
         assert_eq!(found, vec![item("vm-app02")]);
     }
 
@@ -480,7 +509,7 @@ mod tests {
     fn unknown_and_ambiguous_names_list_available() {
         let available = [item("vm-a"), item("VM-A"), item("vm-b")];
         let error =
-            resolve_items(&["vm-a".to_string(), "vm-z".to_string()], &available).unwrap_err();
+            resolve_items(&["vm-a".to_string(), "vm-z".to_string()], &available, "VM").unwrap_err();
         let text = error.to_string();
         assert!(text.contains("no protected VM is named 'vm-z'"), "{text}");
         assert!(

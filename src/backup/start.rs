@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::data_protection;
 use super::recovery_services::{
     find_running_backup_job, get_job, trigger_backup, ProtectedItem, TriggerResult,
     BACKUP_IN_PROGRESS_CODE,
 };
 use crate::arm::{ArmClient, ArmError};
-use crate::config::{Config, IfBusy};
+use crate::config::{BackupRule, Config, IfBusy};
 
 /// Looks for the job of a backup request whose reply was lost, this many times: the job can
 /// take a few seconds to appear in the vault's job list after the request arrived.
@@ -39,6 +40,9 @@ pub(crate) async fn start_item_backup(
     item: &ProtectedItem,
     expiry: OffsetDateTime,
 ) -> Result<Start, ArmError> {
+    if let Some(rule) = &config.backup_rule {
+        return start_instance_backup(config, arm, item, rule).await;
+    }
     match trigger_backup(arm, &config.vault, item, expiry).await {
         Ok(TriggerResult::Started { job_id }) => Ok(Start::Started(job_id)),
         Ok(TriggerResult::OperationFailed { code, .. }) if code == BACKUP_IN_PROGRESS_CODE => {
@@ -63,6 +67,47 @@ pub(crate) async fn start_item_backup(
             | ArmError::Service { method: "GET", .. }
             | ArmError::Transport { method: "GET", .. }),
         ) => after_lost_reply(config, arm, item, &error.to_string()).await,
+        Err(error) => Err(error),
+    }
+}
+
+/// Starts a Backup vault instance's on-demand backup. The POST is sent once, and what the service
+/// does with a backup of a busy instance is reported as it comes.
+// NOTE: unlike Recovery Services, a lost reply or an operation that cannot be followed is not
+// looked up among the vault's jobs: the Data Protection job list's filters are not documented.
+async fn start_instance_backup(
+    config: &Config,
+    arm: &ArmClient,
+    instance: &ProtectedItem,
+    rule: &BackupRule,
+) -> Result<Start, ArmError> {
+    match data_protection::trigger_backup(arm, &config.vault, instance, rule).await {
+        Ok(TriggerResult::Started { job_id }) => Ok(Start::Started(job_id)),
+        Ok(TriggerResult::OperationFailed { code, message }) => {
+            Ok(Start::NotStarted(code, message))
+        }
+        Err(ArmError::Transport {
+            method: "POST",
+            detail,
+            ..
+        }) => Ok(Start::NotStarted(
+            "ReplyLost".to_string(),
+            format!(
+                "the backup request's reply was lost ({detail}); it was not sent again, so a \
+                 backup may be running: look in the vault's backup jobs"
+            ),
+        )),
+        Err(
+            error @ (ArmError::InvalidReply { .. }
+            | ArmError::Service { method: "GET", .. }
+            | ArmError::Transport { method: "GET", .. }),
+        ) => Ok(Start::NotStarted(
+            "OperationNotFollowed".to_string(),
+            format!(
+                "the backup was requested, but its operation could not be followed ({error}); a \
+                 backup may be running: look in the vault's backup jobs"
+            ),
+        )),
         Err(error) => Err(error),
     }
 }

@@ -13,7 +13,7 @@ use crate::secret::SecretString;
 const INPUT_PREFIX: &str = "INPUT_";
 
 /// Every input the action reads, as action.yml names it.
-const INPUT_NAMES: [&str; 27] = [
+const INPUT_NAMES: [&str; 30] = [
     "client-id",
     "tenant-id",
     "subscription-id",
@@ -41,6 +41,9 @@ const INPUT_NAMES: [&str; 27] = [
     "restored-resource-ids",
     "if-busy",
     "cancel-on-abort",
+    "vault-type",
+    "backup-rule",
+    "retention-tag",
 ];
 
 /// The boolean spellings the toolkit's `getBooleanInput` accepts (YAML 1.2 core schema).
@@ -140,6 +143,12 @@ pub(super) struct RawInputs {
     pub(super) if_busy: Option<String>,
     #[serde(rename = "cancel-on-abort")]
     pub(super) cancel_on_abort: Option<String>,
+    #[serde(rename = "vault-type")]
+    pub(super) vault_type: Option<String>,
+    #[serde(rename = "backup-rule")]
+    pub(super) backup_rule: Option<String>,
+    #[serde(rename = "retention-tag")]
+    pub(super) retention_tag: Option<String>,
 }
 
 impl RawInputs {
@@ -179,6 +188,9 @@ impl RawInputs {
             restored_resource_ids: supplied(self.restored_resource_ids),
             if_busy: supplied(self.if_busy),
             cancel_on_abort: supplied(self.cancel_on_abort),
+            vault_type: supplied(self.vault_type),
+            backup_rule: supplied(self.backup_rule),
+            retention_tag: supplied(self.retention_tag),
         }
     }
 }
@@ -312,6 +324,9 @@ mod tests {
             ("restored-resource-ids", raw.restored_resource_ids),
             ("if-busy", raw.if_busy),
             ("cancel-on-abort", raw.cancel_on_abort),
+            ("vault-type", raw.vault_type),
+            ("backup-rule", raw.backup_rule),
+            ("retention-tag", raw.retention_tag),
         ];
         assert_eq!(fields.len(), INPUT_NAMES.len());
         for (name, value) in fields {

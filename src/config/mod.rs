@@ -3,6 +3,7 @@
 //! Nothing below this module reads the process environment: `main` passes a lookup function in,
 //! so tests can build a `Config` from a map.
 
+mod backup_vault;
 mod certificates;
 mod cloud;
 mod drill;
@@ -12,13 +13,14 @@ mod items;
 mod resource;
 mod validate;
 
+pub use backup_vault::{BackupRule, DEFAULT_RETENTION_TAG};
 pub use cloud::{parse_https_endpoint, Cloud, CloudProfile};
 pub use drill::{CleanupPolicy, DrillSettings, RecoveryPointChoice, ResourceId, DELETABLE_TYPE};
 pub use duration::{
     format_duration, parse_duration, parse_duration_up_to, DurationError, MAX_DURATION,
 };
 pub use inputs::{js_trim, parse_bool_input};
-pub use resource::{VaultId, VaultIdError};
+pub use resource::{VaultId, VaultIdError, VaultKind};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,6 +73,9 @@ pub struct Config {
     pub if_busy: IfBusy,
     /// Cancel the Azure jobs in flight when the runner cancels the step (`cancel-on-abort`).
     pub cancel_on_abort: bool,
+    /// Rule and retention tag of on-demand backups in a Backup vault (`backup-rule`,
+    /// `retention-tag`); `None` for a Recovery Services vault.
+    pub backup_rule: Option<BackupRule>,
     /// Settings of `operation: restore-drill`.
     pub drill: Option<DrillSettings>,
     /// Resource IDs to delete with `operation: cleanup`.

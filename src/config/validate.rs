@@ -10,7 +10,7 @@ use super::duration::{format_duration, parse_duration};
 use super::inputs::{parse_bool_input, RawInputs, BOOLEAN_ACCEPTED};
 use super::items::{check_item_name, split_items, MAX_ITEM_NAME_CHARS};
 use super::resource::{
-    check_domain_name, check_resource_group_name, check_vault_name, parse_guid, VaultId,
+    check_domain_name, check_resource_group_name, check_vault_name, parse_guid, VaultId, VaultKind,
 };
 use super::{Config, IfBusy, InputError, InputProblem, Operation, RunnerEnv};
 
@@ -60,9 +60,10 @@ const TENANT_ACCEPTED: &str =
     "a directory (tenant) ID GUID, or a domain of the tenant such as contoso.onmicrosoft.com";
 const RESOURCE_GROUP_ACCEPTED: &str =
     "1 to 90 letters, digits, '.', '_', '-', '(' and ')', not ending in '.'";
-const VAULT_ACCEPTED: &str = "a Recovery Services vault name (2 to 50 letters, digits and \
-    hyphens, starting with a letter) or its resource ID \
-    /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.RecoveryServices/vaults/{name}";
+const VAULT_ACCEPTED: &str = "a vault name (2 to 50 letters, digits and hyphens, starting with \
+    a letter) or its resource ID \
+    /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.RecoveryServices/vaults/{name} \
+    (Microsoft.DataProtection/backupVaults/{name} for a Backup vault)";
 const ENVIRONMENT_ACCEPTED: &str =
     "AzureCloud, AzureUSGovernment or AzureChinaCloud (any letter case)";
 const ENDPOINT_ACCEPTED: &str = "an https:// URL without a query, fragment, user name or password";
@@ -108,6 +109,8 @@ pub(super) fn validate(
         }
     };
     let drill_inputs = super::drill::read(&raw, operation, vault.as_ref(), &mut problems);
+    let backup_rule =
+        super::backup_vault::read_backup_rule(&raw, operation, vault.as_ref(), &mut problems);
     let if_busy = read_if_busy(raw.if_busy.as_deref(), &mut problems);
     let cancel_on_abort = read_flag(
         "cancel-on-abort",
@@ -138,6 +141,7 @@ pub(super) fn validate(
         Some(drill_inputs),
         Some(if_busy),
         Some(cancel_on_abort),
+        Some(backup_rule),
     ) = (
         client_id,
         tenant_id,
@@ -153,6 +157,7 @@ pub(super) fn validate(
         drill_inputs,
         if_busy,
         cancel_on_abort,
+        backup_rule,
     )
     else {
         debug_assert!(
@@ -183,6 +188,7 @@ pub(super) fn validate(
         poll_interval,
         if_busy,
         cancel_on_abort,
+        backup_rule,
         drill: drill_inputs.drill,
         cleanup_resource_ids: drill_inputs.cleanup_resource_ids,
         report_path: drill_inputs.report_path,
@@ -304,18 +310,36 @@ fn read_vault(raw: &RawInputs, problems: &mut Problems) -> Option<VaultId> {
         None => None,
     };
 
+    let kind = super::backup_vault::read_vault_type(raw, problems);
     let Some(vault) = raw.vault.as_deref() else {
         problems.missing(
             "vault",
             VAULT_ACCEPTED,
-            "Set it to the Recovery Services vault's name or resource ID.",
+            "Set it to the vault's name or resource ID.",
         );
         return None;
     };
     if vault.contains('/') {
-        read_vault_id(vault, subscription_id, resource_group, raw, problems)
+        let id = read_vault_id(vault, subscription_id, resource_group, raw, problems)?;
+        match kind {
+            Some(kind) if kind != id.kind => {
+                problems.add(
+                    "vault-type",
+                    raw.vault_type.as_deref().unwrap_or_default(),
+                    &format!(
+                        "the kind of the `vault` resource ID, a {}",
+                        id.kind.display_name()
+                    ),
+                    "It disagrees with the `vault` resource ID; remove vault-type or make the \
+                     two match.",
+                );
+                None
+            }
+            _ => Some(id),
+        }
     } else {
-        read_vault_name(vault, subscription_id, resource_group, raw, problems)
+        let kind = kind.unwrap_or(VaultKind::RecoveryServices);
+        read_vault_name(vault, kind, subscription_id, resource_group, raw, problems)
     }
 }
 
@@ -376,6 +400,7 @@ fn read_vault_id(
 /// Handles `vault` given as a name: `subscription-id` and `resource-group` are then required.
 fn read_vault_name(
     vault: &str,
+    kind: VaultKind,
     subscription_id: Option<String>,
     resource_group: Option<String>,
     raw: &RawInputs,
@@ -388,7 +413,10 @@ fn read_vault_name(
                 "vault",
                 vault,
                 VAULT_ACCEPTED,
-                format!("The name is not a valid Recovery Services vault name: {reason}."),
+                format!(
+                    "The name is not a valid {} name: {reason}.",
+                    kind.display_name()
+                ),
             );
             false
         }
@@ -414,6 +442,7 @@ fn read_vault_name(
             subscription_id,
             resource_group,
             name: vault.to_string(),
+            kind,
         }),
         _ => None,
     }
@@ -800,6 +829,7 @@ mod tests {
                 subscription_id: SUB.to_string(),
                 resource_group: "rg-backup".to_string(),
                 name: "rsv-prod".to_string(),
+                kind: VaultKind::RecoveryServices,
             }
         );
         assert_eq!(config.items, ["vm1"]);
@@ -945,14 +975,58 @@ mod tests {
     }
 
     #[test]
-    fn vault_backup_vault_id_message() {
+    fn vault_backup_vault_id_needs_a_rule() {
         let id = format!(
-            "/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.DataProtection/backupVaults/bv1"
+            "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/bv1"
         );
         let problem = only_problem(&with(&[("INPUT_VAULT", &id)]));
-        assert_eq!(problem.input, "vault");
-        assert!(problem.fix.contains("Backup vault"), "{}", problem.fix);
-        assert!(problem.fix.contains("supported so far"), "{}", problem.fix);
+        assert_eq!(problem.input, "backup-rule");
+
+        let config = read_pairs(&with(&[
+            ("INPUT_VAULT", &id),
+            ("INPUT_BACKUP-RULE", "BackupDaily"),
+        ]))
+        .unwrap();
+        assert_eq!(config.vault.kind, VaultKind::Backup);
+        assert_eq!(config.vault.resource_id(), id);
+        assert_eq!(
+            config.backup_rule,
+            Some(super::super::BackupRule {
+                name: "BackupDaily".to_string(),
+                retention_tag: "Default".to_string(),
+            })
+        );
+    }
+
+    #[test]
+    fn vault_type_names_a_backup_vault() {
+        let config = read_pairs(&with(&[
+            ("INPUT_VAULT", "bv1"),
+            ("INPUT_VAULT-TYPE", "backup"),
+            ("INPUT_BACKUP-RULE", "BackupHourly"),
+            ("INPUT_RETENTION-TAG", "Weekly"),
+        ]))
+        .unwrap();
+        assert_eq!(config.vault.kind, VaultKind::Backup);
+        assert!(config
+            .vault
+            .resource_id()
+            .ends_with("/providers/Microsoft.DataProtection/backupVaults/bv1"));
+        assert_eq!(config.backup_rule.unwrap().retention_tag, "Weekly");
+
+        let problem = only_problem(&with(&[
+            ("INPUT_VAULT", &vault_id("rg-backup", "rsv1")),
+            ("INPUT_VAULT-TYPE", "backup"),
+            ("INPUT_BACKUP-RULE", "BackupDaily"),
+        ]));
+        assert_eq!(problem.input, "vault-type");
+
+        let problem = only_problem(&with(&[
+            ("INPUT_VAULT", "bv1"),
+            ("INPUT_VAULT-TYPE", "backup"),
+            ("INPUT_BACKUP-RULE", "Backup/Daily"),
+        ]));
+        assert_eq!(problem.input, "backup-rule");
     }
 
     #[test]

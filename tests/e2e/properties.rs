@@ -13,7 +13,7 @@ use azure_backup_oidc::backup::{
 };
 use azure_backup_oidc::config::{
     self, format_duration, js_trim, parse_bool_input, parse_duration, DurationError, ResourceId,
-    VaultId, MAX_DURATION,
+    VaultId, VaultKind, MAX_DURATION,
 };
 use azure_backup_oidc::github::{escape_data, escape_property, format_output, neutralize};
 use proptest::prelude::*;
@@ -640,6 +640,7 @@ proptest! {
             subscription_id: subscription.to_ascii_lowercase(),
             resource_group: group.clone(),
             name: name.clone(),
+            kind: VaultKind::RecoveryServices,
         };
         prop_assert_eq!(VaultId::parse(&vault.resource_id()), Ok(vault.clone()));
 
