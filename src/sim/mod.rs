@@ -45,8 +45,9 @@ use tokio::task::JoinHandle;
 
 pub use error::SimError;
 pub use scenario::{
-    ArmScenario, EntraScenario, FederatedCredential, GithubClaims, GithubScenario, JobOutcome,
-    JobScenario, PermissionsScenario, ProtectedItemScenario, RecoveryPointScenario,
+    ArmScenario, BackupInstanceScenario, BackupRuleScenario, BackupVaultScenario, EntraScenario,
+    FederatedCredential, GithubClaims, GithubScenario, JobOutcome, JobScenario, OperationJobIdForm,
+    OperationStatusScope, PermissionsScenario, ProtectedItemScenario, RecoveryPointScenario,
     ResourceGroupScenario, Scenario, ScenarioIds, SourceDiskScenario, StorageAccountScenario,
     VaultScenario, ENTRA_TOKEN_EXCHANGE_AUDIENCE, GITHUB_ACTIONS_ISSUER,
 };

@@ -8,9 +8,11 @@
 //! The top level is split by service (`github`, `entra`, `arm`) so that later additions (fault
 //! scripts per endpoint, more workloads, Backup vaults) become new fields beside the existing ones.
 //! The fields for restore drills (recovery points, source disks, resource groups, storage
-//! accounts, permissions) are defined in `scenario/resources.rs`, and those for scripted faults,
-//! throttling and busy items in `scenario/faults.rs`.
+//! accounts, permissions) are defined in `scenario/resources.rs`, those for scripted faults,
+//! throttling and busy items in `scenario/faults.rs`, and those for Backup vaults
+//! (`arm.backup_vaults`) in `scenario/backup_vaults.rs`.
 
+mod backup_vaults;
 mod faults;
 mod resources;
 
@@ -22,6 +24,10 @@ use serde_json::{Map, Value};
 
 use super::error::SimError;
 
+pub use backup_vaults::{
+    BackupInstanceScenario, BackupRuleScenario, BackupVaultScenario, OperationJobIdForm,
+    OperationStatusScope,
+};
 pub(crate) use faults::MAX_HANG_SECONDS;
 pub use faults::{
     BucketScenario, BusyJobScenario, BusyOperation, BusyReply, FaultAction, FaultScenario,
@@ -148,15 +154,18 @@ pub struct FederatedCredential {
 #[serde(default, deny_unknown_fields)]
 pub struct ArmScenario {
     pub vaults: Vec<VaultScenario>,
+    /// Backup vaults (`Microsoft.DataProtection/backupVaults`). None by default.
+    pub backup_vaults: Vec<BackupVaultScenario>,
     /// Resources that Entra issues ARM tokens for, besides the simulator's own ARM URL. A token
     /// request's scope is one of these (or the ARM URL) followed by `/.default`.
     pub token_audiences: Vec<String>,
     /// Maximum entries in one page of a list response before a `nextLink` is added.
     pub page_size: usize,
-    /// The `Retry-After` header, in seconds, on the backup trigger and on running operations.
+    /// The `Retry-After` header, in seconds, on the backup trigger and on running operations, in
+    /// Recovery Services and Backup vaults alike.
     pub operation_retry_after_seconds: u64,
     /// Simulated seconds from a backup or restore trigger until its operation reports
-    /// `Succeeded`.
+    /// `Succeeded`, in Recovery Services and Backup vaults alike.
     pub operation_duration_seconds: u64,
     /// Resource groups that exist besides those of the vaults, protected VMs and storage accounts.
     pub resource_groups: Vec<ResourceGroupScenario>,
@@ -313,6 +322,7 @@ impl Default for ArmScenario {
     fn default() -> Self {
         Self {
             vaults: vec![VaultScenario::default()],
+            backup_vaults: Vec::new(),
             token_audiences: vec![
                 "https://management.core.windows.net/".to_owned(),
                 "https://management.azure.com/".to_owned(),
@@ -505,6 +515,7 @@ impl Scenario {
                 .map_err(invalid)?;
             }
         }
+        backup_vaults::validate(&self.arm.backup_vaults).map_err(invalid)?;
         self.arm.validate_drill_resources().map_err(invalid)?;
         faults::validate(self).map_err(invalid)?;
         Ok(())
@@ -628,6 +639,78 @@ mod tests {
         assert_eq!(groups[0].location, "northeurope");
         assert!(groups.iter().any(|group| group.name == "rg-backup"));
         assert!(groups.iter().any(|group| group.name == "rg-app"));
+    }
+
+    #[test]
+    fn backup_vaults_parse_with_defaults() {
+        let scenario = Scenario::from_json(
+            r#"{"arm": {"backup_vaults": [
+                {"backup_instances": [{"datasource_name": "disk-app01"}]},
+                {"name": "bv-2", "location": "northeurope", "operation_job_id_form": "arm_id",
+                 "operation_status_scope": "location",
+                 "backup_instances": [{"datasource_name": "disk-db01", "name": "disk-db01-1",
+                   "backup_rules": [{"name": "BackupHourly", "retention_tags": ["Default", "Weekly"]}],
+                   "job": {"duration_seconds": 2, "outcome": "Failed"}}]}
+            ]}}"#,
+        )
+        .unwrap();
+        assert!(Scenario::default().arm.backup_vaults.is_empty());
+        let first = &scenario.arm.backup_vaults[0];
+        assert_eq!(first.name, "bv-contoso");
+        assert_eq!(first.resource_group, "rg-backup");
+        assert_eq!(first.location, "westeurope");
+        assert_eq!(first.operation_job_id_form, OperationJobIdForm::Guid);
+        assert_eq!(first.operation_status_scope, OperationStatusScope::Vault);
+        let instance = &first.backup_instances[0];
+        assert_eq!(instance.datasource_resource_group, "rg-app");
+        assert_eq!(instance.datasource_type, "Microsoft.Compute/disks");
+        assert_eq!(instance.policy_name, "DiskPolicy");
+
+        let second = &scenario.arm.backup_vaults[1];
+        assert_eq!(second.operation_job_id_form, OperationJobIdForm::ArmId);
+        assert_eq!(
+            second.operation_status_scope,
+            OperationStatusScope::Location
+        );
+        assert_eq!(second.backup_instances[0].resolved_name(), "disk-db01-1");
+        assert_eq!(second.backup_instances[0].job.outcome, JobOutcome::Failed);
+    }
+
+    #[test]
+    fn invalid_backup_vaults_are_rejected() {
+        for (json, expected) in [
+            (
+                r#"{"arm": {"backup_vaults": [{}, {"name": "BV-CONTOSO"}]}}"#,
+                "listed twice",
+            ),
+            (
+                r#"{"arm": {"backup_vaults": [{"backup_instances": [{}]}]}}"#,
+                "datasource_name",
+            ),
+            (
+                r#"{"arm": {"backup_vaults": [{"backup_instances": [{"datasource_name": "d", "backup_rules": []}]}]}}"#,
+                "at least one rule",
+            ),
+            (
+                r#"{"arm": {"backup_vaults": [{"backup_instances": [{"datasource_name": "d", "backup_rules": [{"name": "R", "retention_tags": []}]}]}]}}"#,
+                "at least one tag",
+            ),
+            (
+                r#"{"arm": {"backup_vaults": [{"backup_instances": [{"datasource_name": "d"}, {"datasource_name": "d"}]}]}}"#,
+                "listed twice",
+            ),
+            (
+                r#"{"arm": {"backup_vaults": [{"operation_status_scope": "tenant"}]}}"#,
+                "tenant",
+            ),
+            (
+                r#"{"arm": {"backup_vaults": [{"backup_instances": [{"datasource_name": "d", "policy": "p"}]}]}}"#,
+                "policy",
+            ),
+        ] {
+            let error = Scenario::from_json(json).unwrap_err().to_string();
+            assert!(error.contains(expected), "{json}: {error}");
+        }
     }
 
     #[test]

@@ -214,7 +214,8 @@ impl ArmScenario {
     }
 
     /// Returns every resource group that exists: the listed ones, then those of the vaults, the
-    /// protected VMs and the storage accounts, each once (names compare case-insensitively).
+    /// protected VMs, the Backup vaults, their data sources and the storage accounts, each once
+    /// (names compare case-insensitively).
     pub(crate) fn existing_resource_groups(&self) -> Vec<ExistingResourceGroup> {
         let mut groups: Vec<ExistingResourceGroup> = Vec::new();
         let mut add = |name: &str, location: &str| {
@@ -238,6 +239,12 @@ impl ArmScenario {
             add(&vault.resource_group, &vault.location);
             for item in &vault.protected_items {
                 add(&item.vm_resource_group, &vault.location);
+            }
+        }
+        for vault in &self.backup_vaults {
+            add(&vault.resource_group, &vault.location);
+            for instance in &vault.backup_instances {
+                add(&instance.datasource_resource_group, &vault.location);
             }
         }
         for account in &self.storage_accounts {
