@@ -90,6 +90,29 @@ pub(crate) fn iso8601_duration(duration: Duration) -> String {
     text
 }
 
+/// .NET `TimeSpan` text such as `00:02:11.9724387` or `1.02:00:00`: days only when there are any,
+/// and seven fractional digits only when the fraction is not zero. Negative durations read as
+/// zero.
+pub(crate) fn dotnet_timespan(duration: Duration) -> String {
+    let duration = duration.max(Duration::ZERO);
+    let total_seconds = duration.whole_seconds();
+    let days = total_seconds / 86_400;
+    let hours = (total_seconds % 86_400) / 3600;
+    let minutes = (total_seconds % 3600) / 60;
+    let seconds = total_seconds % 60;
+    let ticks = duration.subsec_nanoseconds() / 100;
+
+    let mut text = String::new();
+    if days > 0 {
+        text.push_str(&format!("{days}."));
+    }
+    text.push_str(&format!("{hours:02}:{minutes:02}:{seconds:02}"));
+    if ticks > 0 {
+        text.push_str(&format!(".{ticks:07}"));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +145,16 @@ mod tests {
         );
         assert_eq!(iso8601_duration(Duration::hours(1)), "PT1H");
         assert_eq!(iso8601_duration(Duration::seconds(-5)), "PT0S");
+    }
+
+    #[test]
+    fn dotnet_timespans() {
+        assert_eq!(dotnet_timespan(Duration::ZERO), "00:00:00");
+        assert_eq!(
+            dotnet_timespan(Duration::seconds(131) + Duration::nanoseconds(972_438_700)),
+            "00:02:11.9724387"
+        );
+        assert_eq!(dotnet_timespan(Duration::hours(26)), "1.02:00:00");
+        assert_eq!(dotnet_timespan(Duration::seconds(-5)), "00:00:00");
     }
 }

@@ -1,6 +1,6 @@
 //! The simulator's mutable state, shared by the three services: the request log, issued tokens,
 //! redeemed assertions, backup and restore operations and jobs, and job cancellations. It also
-//! contains the managed disks and their deletions, list continuation tokens, ARM's rate-limit
+//! contains the managed disks and their deletions, Backup vault operations and jobs, list continuation tokens, ARM's rate-limit
 //! budgets and how often each scripted fault matched.
 
 use std::collections::{HashMap, HashSet};
@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::arm::cancel::JobCancellation;
 use super::arm::compute::ComputeState;
+use super::arm::data_protection::DataProtectionState;
 use super::arm::restore::RestoreDetails;
 use super::arm::throttle::RateLimitBudgets;
 use super::faults::FaultCounts;
@@ -144,6 +145,8 @@ pub(crate) struct State {
     pub(crate) fault_counts: FaultCounts,
     /// Managed disks and their deletions.
     pub(crate) compute: ComputeState,
+    /// Backup vault operations and jobs.
+    pub(crate) data_protection: DataProtectionState,
 }
 
 impl State {

@@ -2,7 +2,8 @@
 //! and bearer checks, throttling with the rate-limit headers, the correlation headers, and the ARM
 //! error envelope on every failure. Besides backups and job cancellation it serves what a restore
 //! drill uses: recovery points and restores, and the resource groups, storage accounts, VMs, disks,
-//! tags and permissions around them.
+//! tags and permissions around them. Backup vaults (`Microsoft.DataProtection`) are served by
+//! `data_protection`: backup instances, ad-hoc backups, their operations and backup jobs.
 //!
 //! Paths are percent-decoded before matching (`%3B` is `;`), and literal segments, provider names
 //! and resource names match case-insensitively. Any `api-version` value is accepted.
@@ -12,6 +13,7 @@ mod backup;
 pub(crate) mod busy;
 pub(crate) mod cancel;
 pub(crate) mod compute;
+pub(crate) mod data_protection;
 mod disk_deletion;
 mod filter;
 pub(crate) mod inventory;
@@ -140,6 +142,30 @@ fn serve(
             tags::handle(simulator, request, &scope)
         }
         (&Method::GET, Route::Permissions(scope)) => permissions::get(simulator, &scope),
+        (&Method::GET, Route::BackupVault(vault)) => {
+            data_protection::instances::vault(simulator, &vault)
+        }
+        (&Method::GET, Route::BackupInstances(vault)) => {
+            data_protection::instances::list(simulator, request, &vault)
+        }
+        (&Method::GET, Route::BackupInstance(vault, name)) => {
+            data_protection::instances::get(simulator, &vault, &name)
+        }
+        (&Method::POST, Route::AdhocBackup(vault, name)) => {
+            data_protection::backup::trigger(simulator, request, &vault, &name)
+        }
+        (&Method::GET, Route::DataProtectionOperationStatus(scope, operation)) => {
+            data_protection::backup::operation_status(simulator, &scope, &operation)
+        }
+        (&Method::GET, Route::DataProtectionOperationResult(scope, operation)) => {
+            data_protection::backup::operation_result(simulator, &scope, &operation)
+        }
+        (&Method::GET, Route::BackupVaultJobs(vault)) => {
+            data_protection::jobs::list(simulator, request, &vault)
+        }
+        (&Method::GET, Route::BackupVaultJob(vault, job)) => {
+            data_protection::jobs::get(simulator, &vault, &job)
+        }
         _ => Err(method_not_allowed(request)),
     }
 }

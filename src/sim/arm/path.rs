@@ -1,8 +1,9 @@
 //! ARM request paths: matching decoded segments against the routes the simulator serves. Literal
 //! segments and provider names match case-insensitively, as ARM does (`Subscriptions`,
-//! `microsoft.recoveryservices`, `BACKUPJOBS`). Routes outside Recovery Services are parsed in
-//! `resource_path`.
+//! `microsoft.recoveryservices`, `BACKUPJOBS`). Backup vault routes are parsed in
+//! `data_protection::path`, and the other routes outside Recovery Services in `resource_path`.
 
+use super::data_protection::path::{self as data_protection_path, BackupVaultPath, OperationScope};
 use super::resource_path::{self, ComputeOperationPath, GroupPath};
 
 /// A Recovery Services vault as named in a request path.
@@ -55,6 +56,16 @@ pub(crate) enum Route {
     Tags(Vec<String>),
     /// `{scope}/providers/Microsoft.Authorization/permissions`, with the scope's segments.
     Permissions(Vec<String>),
+    /// A Backup vault (`Microsoft.DataProtection/backupVaults/{vault}`).
+    BackupVault(BackupVaultPath),
+    BackupInstances(BackupVaultPath),
+    BackupInstance(BackupVaultPath, String),
+    /// `{backupVault}/backupInstances/{name}/backup`.
+    AdhocBackup(BackupVaultPath, String),
+    DataProtectionOperationStatus(OperationScope, String),
+    DataProtectionOperationResult(OperationScope, String),
+    BackupVaultJobs(BackupVaultPath),
+    BackupVaultJob(BackupVaultPath, String),
 }
 
 /// Marks a segment that matches any value and is captured.
@@ -95,6 +106,9 @@ pub(crate) fn parse_route(segments: &[String]) -> Option<Route> {
     }
     if let Some(captured) = matches_exactly(&segments, &["subscriptions", ANY]) {
         return Some(Route::Subscription(captured[0].to_owned()));
+    }
+    if let Some(route) = data_protection_path::parse_data_protection_route(&segments) {
+        return Some(route);
     }
     if let Some(route) = resource_path::parse_resource_route(&segments) {
         return Some(route);
@@ -329,7 +343,7 @@ mod tests {
         assert_eq!(route("/"), None);
         assert_eq!(route(&format!("{VAULT}/backupPolicies")), None);
         assert_eq!(
-            route("/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/bv"),
+            route("/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/bv/backupPolicies"),
             None
         );
     }
