@@ -5,7 +5,10 @@
 
 use hyper::{Method, StatusCode};
 use serde_json::{json, Value};
+use time::OffsetDateTime;
 
+use super::arm::data_protection::jobs::job_state as data_protection_job_state;
+use super::arm::data_protection::BACKUP_VAULT_TYPE;
 use super::arm::inventory;
 use super::arm::jobs::job_state;
 use super::clock::MAX_ADVANCE_SECONDS;
@@ -13,6 +16,9 @@ use super::faults;
 use super::format;
 use super::http::{SimRequest, SimResponse};
 use super::Simulator;
+
+/// The `vault_type` of Recovery Services jobs in `/_sim/jobs`.
+const RECOVERY_SERVICES_VAULT_TYPE: &str = "Microsoft.RecoveryServices/vaults";
 
 /// First path segment of the admin endpoints.
 pub(crate) const PATH_PREFIX: &str = "_sim";
@@ -114,12 +120,14 @@ fn tokens(simulator: &Simulator) -> SimResponse {
     )
 }
 
-/// Returns every backup and restore job with its current status, oldest first. Restore jobs also
-/// name their recovery point, staging storage account and target resource group.
+/// Returns every backup and restore job with its current status, oldest first, from Recovery
+/// Services vaults and Backup vaults alike. `vault_type` tells them apart. Restore jobs also name
+/// their recovery point, staging storage account and target resource group, and Backup vault jobs
+/// their backup instance, data source, backup rule and retention tag.
 fn jobs(simulator: &Simulator) -> SimResponse {
     let now = simulator.clock.now();
     let state = simulator.state();
-    let jobs: Vec<Value> = state
+    let mut jobs: Vec<(OffsetDateTime, Value)> = state
         .jobs
         .iter()
         .map(|job| {
@@ -128,6 +136,7 @@ fn jobs(simulator: &Simulator) -> SimResponse {
             let current = job_state(job, now);
             let mut entry = json!({
                 "id": job.id,
+                "vault_type": RECOVERY_SERVICES_VAULT_TYPE,
                 "vault": vault.name,
                 "resource_group": vault.resource_group,
                 "vm_name": item.vm_name,
@@ -142,8 +151,33 @@ fn jobs(simulator: &Simulator) -> SimResponse {
                 entry["storage_account"] = json!(restore.storage_account);
                 entry["target_resource_group"] = json!(restore.target_resource_group);
             }
-            entry
+            (job.started_at, entry)
         })
         .collect();
+    jobs.extend(state.data_protection.jobs.iter().map(|job| {
+        let vault = &simulator.scenario.arm.backup_vaults[job.vault];
+        let instance = &vault.backup_instances[job.instance];
+        let current = data_protection_job_state(job, now);
+        let entry = json!({
+            "id": job.id,
+            "vault_type": BACKUP_VAULT_TYPE,
+            "vault": vault.name,
+            "resource_group": vault.resource_group,
+            "vm_name": null,
+            "operation": "Backup",
+            "status": current.status,
+            "start_time": format::rfc3339(job.started_at),
+            "end_time": current.ended_at.map(format::rfc3339),
+            "recovery_point_expiry": null,
+            "backup_instance": instance.resolved_name(),
+            "datasource_name": instance.datasource_name,
+            "rule_name": job.rule_name,
+            "retention_tag": job.retention_tag,
+        });
+        (job.started_at, entry)
+    }));
+    // A stable sort keeps the creation order of jobs that started at the same time.
+    jobs.sort_by_key(|(started_at, _)| *started_at);
+    let jobs: Vec<Value> = jobs.into_iter().map(|(_, entry)| entry).collect();
     SimResponse::json(StatusCode::OK, &json!(jobs))
 }
