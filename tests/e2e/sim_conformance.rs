@@ -3216,3 +3216,714 @@ async fn job_cancel_matches_examples() {
         .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+// Backup vaults (Microsoft.DataProtection): backup instances, ad-hoc backups, their operations and
+// backup jobs.
+
+const DP_2507: &str =
+    "specification/dataprotection/resource-manager/Microsoft.DataProtection/stable/2025-07-01/examples";
+const DP_2509: &str =
+    "specification/dataprotection/resource-manager/Microsoft.DataProtection/DataProtection/stable/2025-09-01/examples";
+const BACKUP_VAULT: &str = "bv-contoso";
+const DISK_INSTANCE: &str = "disk-app01-6f1b9c7e-0000-4000-8000-000000000001";
+/// Simulated seconds of every Backup vault operation in these tests.
+const BV_OPERATION_SECONDS: u64 = 5;
+/// Simulated seconds of every Backup vault backup job in these tests.
+const BV_JOB_SECONDS: u64 = 30;
+
+/// Builds the demo scenario with one Backup vault that protects `disk-app01` (instance
+/// `DISK_INSTANCE`, rule `BackupDaily` with tags `Default` and `Weekly`) and `disk-app02` (default
+/// instance name, failing jobs).
+fn backup_vault_scenario(scope: &str, job_id_form: &str) -> Scenario {
+    let mut scenario = Scenario::demo();
+    scenario.arm.operation_retry_after_seconds = 9;
+    scenario.arm.operation_duration_seconds = BV_OPERATION_SECONDS;
+    scenario.arm.backup_vaults = serde_json::from_value(serde_json::json!([{
+        "operation_status_scope": scope,
+        "operation_job_id_form": job_id_form,
+        "backup_instances": [
+            {"datasource_name": "disk-app01", "name": DISK_INSTANCE,
+             "backup_rules": [{"name": "BackupDaily", "retention_tags": ["Default", "Weekly"]}],
+             "job": {"duration_seconds": BV_JOB_SECONDS, "outcome": "Completed"}},
+            {"datasource_name": "disk-app02",
+             "job": {"duration_seconds": BV_JOB_SECONDS, "outcome": "Failed",
+                     "error_code": 7, "error_message": "Snapshot failed."}}
+        ]
+    }]))
+    .expect("the Backup vault list parses");
+    scenario
+}
+
+/// Removes the keys that the example shows but that are optional in the service's schema and
+/// that the simulator leaves out (`tags`, `identityDetails`, `policyInfo.policyVersion`).
+fn without_optional_instance_keys(example_instance: &Value) -> Value {
+    let mut expected = example_instance.clone();
+    let object = expected.as_object_mut().unwrap();
+    object.remove("tags");
+    let properties = object["properties"].as_object_mut().unwrap();
+    properties.remove("identityDetails");
+    properties["policyInfo"]
+        .as_object_mut()
+        .unwrap()
+        .remove("policyVersion");
+    expected
+}
+
+impl Harness {
+    fn backup_vault_url(&self, vault: &str) -> String {
+        format!(
+            "{}/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/{vault}",
+            self.arm()
+        )
+    }
+
+    fn backup_instance_url(&self, instance: &str) -> String {
+        format!(
+            "{}/backupInstances/{instance}",
+            self.backup_vault_url(BACKUP_VAULT)
+        )
+    }
+
+    fn backup_vault_job_url(&self, job_id: &str) -> String {
+        format!(
+            "{}/backupJobs/{job_id}?api-version=2025-09-01",
+            self.backup_vault_url(BACKUP_VAULT)
+        )
+    }
+
+    async fn adhoc_backup(&self, instance: &str, rule: &str, tag: &str, token: &str) -> Response {
+        let body = serde_json::json!({
+            "backupRuleOptions": {"ruleName": rule, "triggerOption": {"retentionTagOverride": tag}}
+        });
+        self.client
+            .post(format!(
+                "{}/backup?api-version=2025-09-01",
+                self.backup_instance_url(instance)
+            ))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("ad-hoc backup is answered")
+    }
+
+    /// Triggers an ad-hoc backup of `instance`, finishes its operation and returns the last path
+    /// segment of the `jobId`.
+    async fn start_backup_vault_job(&self, instance: &str, token: &str) -> String {
+        let trigger = self
+            .adhoc_backup(instance, "BackupDaily", "Default", token)
+            .await;
+        assert_eq!(trigger.status(), StatusCode::ACCEPTED);
+        let status_url = header(&trigger, "azure-asyncoperation").to_owned();
+        self.advance_clock(BV_OPERATION_SECONDS).await;
+        let status = self.get_json(&status_url, token).await;
+        assert_eq!(status["status"], "Succeeded", "{status}");
+        let job_id = status["properties"]["jobId"].as_str().unwrap();
+        job_id.rsplit('/').next().unwrap().to_owned()
+    }
+}
+
+#[tokio::test]
+async fn backup_vault_and_instances_match_examples() {
+    let harness = Harness::start(backup_vault_scenario("vault", "guid")).await;
+    let token = harness.access_token().await;
+
+    let vault = harness
+        .get_json(
+            &format!(
+                "{}?api-version=2025-09-01",
+                harness.backup_vault_url("BV-CONTOSO")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(vault["name"], BACKUP_VAULT);
+    assert_eq!(vault["type"], "Microsoft.DataProtection/backupVaults");
+    assert_eq!(vault["location"], "westeurope");
+    assert!(vault["properties"].is_object());
+    assert!(vault["id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/providers/Microsoft.DataProtection/backupVaults/bv-contoso"));
+
+    let list_example = example(DP_2507, "BackupInstanceOperations/ListBackupInstances.json");
+    let get_example = example(DP_2507, "BackupInstanceOperations/GetBackupInstance.json");
+    let list = harness
+        .get_json(
+            &format!(
+                "{}/backupInstances?api-version=2025-09-01",
+                harness.backup_vault_url(BACKUP_VAULT)
+            ),
+            &token,
+        )
+        .await;
+    let instances = list["value"].as_array().unwrap();
+    assert_eq!(instances.len(), 2);
+    assert!(list.get("nextLink").is_none());
+    let expected_in_list =
+        without_optional_instance_keys(&list_example["responses"]["200"]["body"]["value"][0]);
+    for instance in instances {
+        assert_same_shape("ListBackupInstances.json", &expected_in_list, instance);
+    }
+    assert_eq!(instances[0]["name"], DISK_INSTANCE);
+    let default_name = instances[1]["name"].as_str().unwrap();
+    let default_guid = default_name.strip_prefix("disk-app02-").unwrap();
+    assert!(
+        uuid::Uuid::try_parse(default_guid).is_ok(),
+        "{default_name}"
+    );
+
+    let instance = harness
+        .get_json(
+            &format!(
+                "{}?api-version=2025-09-01",
+                harness.backup_instance_url(&DISK_INSTANCE.to_uppercase())
+            ),
+            &token,
+        )
+        .await;
+    assert_same_shape(
+        "GetBackupInstance.json",
+        &without_optional_instance_keys(&get_example["responses"]["200"]["body"]),
+        &instance,
+    );
+    let properties = &instance["properties"];
+    assert_eq!(instance["name"], DISK_INSTANCE);
+    assert_eq!(properties["friendlyName"], "disk-app01");
+    assert_eq!(
+        properties["dataSourceInfo"]["datasourceType"],
+        "Microsoft.Compute/disks"
+    );
+    assert_eq!(
+        properties["dataSourceInfo"]["resourceType"],
+        "Microsoft.Compute/disks"
+    );
+    assert_eq!(properties["dataSourceInfo"]["resourceName"], "disk-app01");
+    assert_eq!(
+        properties["dataSourceInfo"]["resourceID"],
+        format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-app/providers/Microsoft.Compute/disks/disk-app01")
+    );
+    assert_eq!(properties["dataSourceInfo"]["objectType"], "Datasource");
+    assert!(properties["policyInfo"]["policyId"]
+        .as_str()
+        .unwrap()
+        .ends_with("/backupPolicies/DiskPolicy"));
+    assert_eq!(
+        properties["protectionStatus"]["status"],
+        "ProtectionConfigured"
+    );
+    assert_eq!(properties["currentProtectionState"], "ProtectionConfigured");
+    assert_eq!(properties["provisioningState"], "Succeeded");
+    assert_eq!(properties["objectType"], "BackupInstance");
+}
+
+#[tokio::test]
+async fn backup_vault_not_found_errors() {
+    let harness = Harness::start(backup_vault_scenario("vault", "guid")).await;
+    let token = harness.access_token().await;
+
+    let unknown_vault = harness
+        .get(
+            &format!(
+                "{}?api-version=2025-09-01",
+                harness.backup_vault_url("bv-missing")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        error_code(unknown_vault).await,
+        (StatusCode::NOT_FOUND, "ResourceNotFound".to_owned())
+    );
+    let unknown_vault_instances = harness
+        .get(
+            &format!(
+                "{}/backupInstances?api-version=2025-09-01",
+                harness.backup_vault_url("bv-missing")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(unknown_vault_instances.status(), StatusCode::NOT_FOUND);
+
+    let unknown_instance = harness
+        .get(
+            &format!(
+                "{}?api-version=2025-09-01",
+                harness.backup_instance_url("disk-missing")
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(unknown_instance.status(), StatusCode::NOT_FOUND);
+    let body: Value = unknown_instance.json().await.unwrap();
+    assert!(body["error"]["code"].is_string());
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("disk-missing"));
+
+    let backup_of_unknown = harness
+        .adhoc_backup("disk-missing", "BackupDaily", "Default", &token)
+        .await;
+    assert_eq!(backup_of_unknown.status(), StatusCode::NOT_FOUND);
+
+    let unknown_job = harness
+        .get(
+            &harness.backup_vault_job_url("00000000-0000-0000-0000-0000000000aa"),
+            &token,
+        )
+        .await;
+    assert_eq!(unknown_job.status(), StatusCode::NOT_FOUND);
+
+    let missing_api_version = harness
+        .get(&harness.backup_vault_url(BACKUP_VAULT), &token)
+        .await;
+    assert_eq!(
+        error_code(missing_api_version).await,
+        (
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersionParameter".to_owned()
+        )
+    );
+}
+
+#[tokio::test]
+async fn backup_vault_trigger_headers_and_operation() {
+    let trigger_example = example(DP_2509, "BackupInstanceOperations/TriggerBackup.json");
+    let status_examples = [
+        (
+            "GetOperationStatus.json",
+            example(DP_2507, "GetOperationStatus.json"),
+        ),
+        (
+            "GetOperationStatusRGContext.json",
+            example(DP_2507, "GetOperationStatusRGContext.json"),
+        ),
+    ];
+    let result_example = example(DP_2507, "GetOperationResult.json");
+
+    for (scope, job_id_form) in [
+        ("vault", "guid"),
+        ("vault", "arm_id"),
+        ("location", "guid"),
+        ("location", "arm_id"),
+    ] {
+        let case = format!("scope {scope}, jobId {job_id_form}");
+        let harness = Harness::start(backup_vault_scenario(scope, job_id_form)).await;
+        let token = harness.access_token().await;
+        let scope_url = match scope {
+            "vault" => harness.backup_vault_url(BACKUP_VAULT),
+            _ => format!(
+                "{}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.DataProtection/locations/westeurope",
+                harness.arm()
+            ),
+        };
+
+        let trigger = harness
+            .adhoc_backup(DISK_INSTANCE, "backupdaily", "WEEKLY", &token)
+            .await;
+        assert_eq!(trigger.status(), StatusCode::ACCEPTED, "{case}");
+        for name in trigger_example["responses"]["202"]["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+        {
+            assert!(
+                trigger.headers().contains_key(name.as_str()),
+                "{case}: {name} from TriggerBackup.json is missing"
+            );
+        }
+        let async_operation = header(&trigger, "azure-asyncoperation").to_owned();
+        let location = header(&trigger, "location").to_owned();
+        assert_eq!(header(&trigger, "retry-after"), "9", "{case}");
+        let escaped_id = async_operation
+            .strip_prefix(&format!("{scope_url}/operationStatus/"))
+            .unwrap_or_else(|| panic!("{case}: {async_operation}"))
+            .strip_suffix("?api-version=2021-01-01")
+            .unwrap_or_else(|| panic!("{case}: {async_operation}"));
+        assert!(escaped_id.ends_with("%3D%3D"), "{case}: {escaped_id}");
+        assert!(!escaped_id.contains('='), "{case}: {escaped_id}");
+        assert_eq!(
+            location,
+            format!("{scope_url}/operationResults/{escaped_id}?api-version=2021-01-01"),
+            "{case}"
+        );
+        assert_eq!(trigger.bytes().await.unwrap().len(), 0, "{case}");
+        let operation_id = escaped_id.replace("%3D", "=");
+
+        let running = harness.get_json(&async_operation, &token).await;
+        assert_eq!(running["status"], "InProgress", "{case}");
+        assert_eq!(running["name"], operation_id.as_str(), "{case}");
+        assert!(running.get("properties").is_none(), "{case}: {running}");
+        assert!(running.get("endTime").is_none(), "{case}: {running}");
+        let running_result = harness.get(&location, &token).await;
+        assert_eq!(running_result.status(), StatusCode::ACCEPTED, "{case}");
+        for name in result_example["responses"]["202"]["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+        {
+            assert!(
+                running_result.headers().contains_key(name.as_str()),
+                "{case}: operationResults 202 lacks {name}"
+            );
+        }
+
+        harness.advance_clock(BV_OPERATION_SECONDS).await;
+        let succeeded = harness.get_json(&async_operation, &token).await;
+        assert_eq!(succeeded["status"], "Succeeded", "{case}");
+        for (name, status_example) in &status_examples {
+            assert_same_shape(
+                name,
+                &status_example["responses"]["200"]["body"],
+                &succeeded,
+            );
+        }
+        assert!(succeeded["id"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/operationStatus/{operation_id}")));
+        assert_eq!(
+            succeeded["properties"]["objectType"], "OperationJobExtendedInfo",
+            "{case}"
+        );
+        let job_id = succeeded["properties"]["jobId"].as_str().unwrap();
+        let job_guid = job_id.rsplit('/').next().unwrap();
+        assert!(uuid::Uuid::try_parse(job_guid).is_ok(), "{case}: {job_id}");
+        match job_id_form {
+            "guid" => assert_eq!(job_id, job_guid, "{case}"),
+            _ => assert_eq!(
+                job_id,
+                format!(
+                    "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/bv-contoso/backupJobs/{job_guid}"
+                ),
+                "{case}"
+            ),
+        }
+
+        let result = harness.get(&location, &token).await;
+        assert_eq!(result.status(), StatusCode::OK, "{case}");
+        let result: Value = result.json().await.unwrap();
+        assert_same_shape(
+            "GetOperationResult.json",
+            &result_example["responses"]["200"]["body"],
+            &result,
+        );
+        assert_same_shape(
+            "TriggerBackup.json",
+            &trigger_example["responses"]["200"]["body"],
+            &result,
+        );
+        assert_eq!(result["jobId"], job_id, "{case}");
+
+        let job = harness
+            .get_json(&harness.backup_vault_job_url(job_guid), &token)
+            .await;
+        let details = &job["properties"]["extendedInfo"]["additionalDetails"];
+        assert_eq!(details["PolicyRuleName"], "BackupDaily", "{case}");
+        assert_eq!(details["RetentionTag"], "Weekly", "{case}");
+    }
+}
+
+#[tokio::test]
+async fn backup_vault_operation_in_other_scopes() {
+    let harness = Harness::start(backup_vault_scenario("vault", "guid")).await;
+    let token = harness.access_token().await;
+    let trigger = harness
+        .adhoc_backup(DISK_INSTANCE, "BackupDaily", "Default", &token)
+        .await;
+    let async_operation = header(&trigger, "azure-asyncoperation").to_owned();
+    let escaped_id = async_operation
+        .rsplit_once("/operationStatus/")
+        .unwrap()
+        .1
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    harness.advance_clock(BV_OPERATION_SECONDS).await;
+    let vault_scoped = harness.get_json(&async_operation, &token).await;
+
+    let provider = "providers/Microsoft.DataProtection";
+    for scope in [
+        format!("subscriptions/{SUBSCRIPTION}/{provider}/locations/westeurope"),
+        format!("subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/{provider}"),
+    ] {
+        let status = harness
+            .get_json(
+                &format!(
+                    "{}/{scope}/operationStatus/{escaped_id}?api-version=2025-09-01",
+                    harness.arm()
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(status["status"], "Succeeded", "{scope}");
+        assert_eq!(status["properties"], vault_scoped["properties"], "{scope}");
+        assert!(
+            status["id"].as_str().unwrap().contains(&scope),
+            "{scope}: {status}"
+        );
+        let result = harness
+            .get_json(
+                &format!(
+                    "{}/{scope}/operationResults/{escaped_id}?api-version=2025-09-01",
+                    harness.arm()
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(result["jobId"], vault_scoped["properties"]["jobId"]);
+    }
+
+    let other_location = harness
+        .get(
+            &format!(
+                "{}/subscriptions/{SUBSCRIPTION}/{provider}/locations/eastus/operationStatus/{escaped_id}?api-version=1",
+                harness.arm()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(other_location.status(), StatusCode::NOT_FOUND);
+    let unknown_operation = harness
+        .get(
+            &format!(
+                "{}/operationStatus/bm90LWFuLW9wZXJhdGlvbg%3D%3D?api-version=1",
+                harness.backup_vault_url(BACKUP_VAULT)
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(unknown_operation.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn backup_vault_rejects_wrong_rule_and_tag() {
+    let harness = Harness::start(backup_vault_scenario("vault", "guid")).await;
+    let token = harness.access_token().await;
+
+    let wrong_rule = harness
+        .adhoc_backup(DISK_INSTANCE, "BackupHourly", "Default", &token)
+        .await;
+    assert_eq!(wrong_rule.status(), StatusCode::BAD_REQUEST);
+    let body: Value = wrong_rule.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UserErrorInvalidRequestParameter");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("'BackupHourly'"), "{message}");
+    assert!(message.contains("BackupDaily"), "{message}");
+
+    let wrong_tag = harness
+        .adhoc_backup(DISK_INSTANCE, "BackupDaily", "Yearly", &token)
+        .await;
+    assert_eq!(wrong_tag.status(), StatusCode::BAD_REQUEST);
+    let body: Value = wrong_tag.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UserErrorInvalidRequestParameter");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("'Yearly'"), "{message}");
+    assert!(message.contains("Default, Weekly"), "{message}");
+
+    let no_options = harness
+        .client
+        .post(format!(
+            "{}/backup?api-version=2025-09-01",
+            harness.backup_instance_url(DISK_INSTANCE)
+        ))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"ruleName": "BackupDaily"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(no_options).await,
+        (
+            StatusCode::BAD_REQUEST,
+            "UserErrorInvalidRequestParameter".to_owned()
+        )
+    );
+
+    assert!(harness.admin("jobs").await.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn backup_vault_job_status_progression() {
+    let harness = Harness::start(backup_vault_scenario("vault", "guid")).await;
+    let token = harness.access_token().await;
+    let get_example = example(DP_2509, "JobCRUD/GetJob.json");
+    let list_example = example(DP_2507, "JobCRUD/ListJobs.json");
+
+    let trigger = harness
+        .adhoc_backup(DISK_INSTANCE, "BackupDaily", "Default", &token)
+        .await;
+    assert_eq!(trigger.status(), StatusCode::ACCEPTED);
+    let admin_jobs = harness.admin("jobs").await;
+    let entry = &admin_jobs[0];
+    assert_eq!(entry["vault_type"], "Microsoft.DataProtection/backupVaults");
+    assert_eq!(entry["vault"], BACKUP_VAULT);
+    assert_eq!(entry["resource_group"], "rg-backup");
+    assert_eq!(entry["operation"], "Backup");
+    assert_eq!(entry["status"], "Started");
+    assert_eq!(entry["backup_instance"], DISK_INSTANCE);
+    assert_eq!(entry["datasource_name"], "disk-app01");
+    let job_id = entry["id"].as_str().unwrap().to_owned();
+    let job_url = harness.backup_vault_job_url(&job_id);
+
+    let started = harness.get_json(&job_url, &token).await;
+    assert_same_shape(
+        "GetJob.json",
+        &get_example["responses"]["200"]["body"],
+        &started,
+    );
+    let properties = &started["properties"];
+    assert_eq!(started["name"], job_id.as_str());
+    assert_eq!(
+        started["type"],
+        "Microsoft.DataProtection/backupVaults/backupJobs"
+    );
+    assert_eq!(properties["status"], "Started");
+    assert!(properties.get("endTime").is_none());
+    assert_eq!(properties["operation"], "Backup");
+    assert_eq!(properties["operationCategory"], "Backup");
+    assert_eq!(properties["isUserTriggered"], true);
+    assert_eq!(properties["policyName"], "DiskPolicy");
+    assert_eq!(properties["vaultName"], BACKUP_VAULT);
+    assert_eq!(properties["dataSourceName"], "disk-app01");
+    assert_eq!(properties["backupInstanceFriendlyName"], "disk-app01");
+    assert!(properties["backupInstanceId"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/backupInstances/{DISK_INSTANCE}")));
+    assert!(properties["supportedActions"].is_array());
+    assert!(properties["extendedInfo"]["subTasks"].is_array());
+
+    harness.advance_clock(2).await;
+    let running = harness.get_json(&job_url, &token).await;
+    assert_eq!(running["properties"]["status"], "InProgress");
+    assert!(running["properties"].get("endTime").is_none());
+
+    harness.advance_clock(BV_JOB_SECONDS).await;
+    let completed = harness.get_json(&job_url, &token).await;
+    assert_same_shape(
+        "GetJob.json",
+        &get_example["responses"]["200"]["body"],
+        &completed,
+    );
+    assert_eq!(completed["properties"]["status"], "Completed");
+    assert!(completed["properties"].get("errorDetails").is_none());
+    let end_time = completed["properties"]["endTime"].as_str().unwrap();
+    let start_time = completed["properties"]["startTime"].as_str().unwrap();
+    assert_eq!(
+        parse_time(end_time) - parse_time(start_time),
+        time::Duration::seconds(BV_JOB_SECONDS as i64)
+    );
+    assert_eq!(completed["properties"]["duration"], "00:00:30");
+
+    let list = harness
+        .get_json(
+            &format!(
+                "{}/backupJobs?api-version=2025-09-01",
+                harness.backup_vault_url(BACKUP_VAULT)
+            ),
+            &token,
+        )
+        .await;
+    assert_same_shape(
+        "ListJobs.json",
+        &list_example["responses"]["200"]["body"],
+        &list,
+    );
+    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(list["value"][0], completed);
+    assert_eq!(harness.admin("jobs").await[0]["status"], "Completed");
+}
+
+#[tokio::test]
+async fn backup_vault_failed_job_and_paging() {
+    let mut scenario = backup_vault_scenario("vault", "guid");
+    scenario.arm.page_size = 1;
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let instances_page = harness
+        .get_json(
+            &format!(
+                "{}/backupInstances?api-version=2025-09-01",
+                harness.backup_vault_url(BACKUP_VAULT)
+            ),
+            &token,
+        )
+        .await;
+    let first_page = instances_page["value"].as_array().unwrap();
+    assert_eq!(first_page.len(), 1);
+    let next_link = instances_page["nextLink"].as_str().unwrap();
+    assert!(next_link.contains("api-version=2025-09-01"), "{next_link}");
+    let second = harness.get_json(next_link, &token).await;
+    assert!(second.get("nextLink").is_none());
+    let failing_name = second["value"][0]["name"].as_str().unwrap().to_owned();
+    assert!(failing_name.starts_with("disk-app02-"), "{failing_name}");
+
+    let first_job = harness.start_backup_vault_job(DISK_INSTANCE, &token).await;
+    let failed_job = harness.start_backup_vault_job(&failing_name, &token).await;
+    harness.advance_clock(BV_JOB_SECONDS).await;
+
+    let failed = harness
+        .get_json(&harness.backup_vault_job_url(&failed_job), &token)
+        .await;
+    assert_eq!(failed["properties"]["status"], "Failed");
+    let error = &failed["properties"]["errorDetails"][0];
+    assert_eq!(error["code"], "7");
+    assert_eq!(error["message"], "Snapshot failed.");
+
+    let list_url = format!(
+        "{}/backupJobs?api-version=2025-09-01",
+        harness.backup_vault_url(BACKUP_VAULT)
+    );
+    let newest = harness.get_json(&list_url, &token).await;
+    assert_eq!(newest["value"][0]["name"], failed_job.as_str());
+    let older = harness
+        .get_json(newest["nextLink"].as_str().unwrap(), &token)
+        .await;
+    assert_eq!(older["value"][0]["name"], first_job.as_str());
+    assert!(older.get("nextLink").is_none());
+}
+
+#[tokio::test]
+async fn backup_vault_requests_are_logged_and_faulted() {
+    let mut scenario = backup_vault_scenario("vault", "guid");
+    scenario.faults = fault_list(serde_json::json!([
+        {"service": "arm", "method": "POST", "path_contains": "/backupInstances/", "times": 1,
+         "action": {"status": 503, "retry_after": "2"}}
+    ]));
+    let harness = Harness::start(scenario).await;
+    let token = harness.access_token().await;
+
+    let faulted = harness
+        .adhoc_backup(DISK_INSTANCE, "BackupDaily", "Default", &token)
+        .await;
+    assert_eq!(faulted.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(harness.admin("jobs").await.as_array().unwrap().is_empty());
+    let retried = harness
+        .adhoc_backup(DISK_INSTANCE, "BackupDaily", "Default", &token)
+        .await;
+    assert_eq!(retried.status(), StatusCode::ACCEPTED);
+    assert!(retried.headers().contains_key("x-ms-request-id"));
+    assert!(retried
+        .headers()
+        .contains_key("x-ms-ratelimit-remaining-subscription-writes"));
+
+    let requests = harness.admin("requests").await;
+    let triggers: Vec<u64> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| {
+            entry["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/backupInstances/{DISK_INSTANCE}/backup"))
+        })
+        .map(|entry| entry["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(triggers, [503, 202]);
+}
