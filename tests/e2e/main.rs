@@ -6,6 +6,7 @@ mod support;
 mod action_yml;
 mod adversarial;
 mod backup;
+mod backup_vault;
 mod drill;
 mod faults;
 mod properties;

@@ -1,0 +1,277 @@
+//! On-demand backups in a Backup vault (`Microsoft.DataProtection/backupVaults`), through the
+//! binary against the simulator.
+
+use serde_json::{json, Value};
+
+use crate::support::{assert_no_token_leak, Simulator, Step, StepResult};
+
+const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000003";
+
+/// A Backup vault `bv-contoso` in `rg-backup` with one managed-disk instance per entry of
+/// `instances`, and `vault_extra` merged into the vault.
+fn vault_scenario(instances: Value, vault_extra: Value) -> Value {
+    let mut vault = json!({
+        "resource_group": "rg-backup",
+        "name": "bv-contoso",
+        "location": "westeurope",
+        "backup_instances": instances,
+    });
+    if let (Value::Object(vault), Value::Object(extra)) = (&mut vault, vault_extra) {
+        vault.extend(extra);
+    }
+    json!({
+        "arm": {
+            "operation_retry_after_seconds": 1,
+            "operation_duration_seconds": 1,
+            "backup_vaults": [vault],
+        }
+    })
+}
+
+fn disk(name: &str, job: Value) -> Value {
+    json!({"datasource_name": name, "job": job})
+}
+
+fn quick_job() -> Value {
+    json!({"duration_seconds": 2, "outcome": "Completed"})
+}
+
+/// A backup step on the Backup vault by name, with the default rule of the simulated policy.
+fn vault_step(sim: &Simulator) -> Step<'_> {
+    Step::new(sim)
+        .input("vault", "bv-contoso")
+        .input("vault-type", "backup")
+        .input("items", "disk-app01")
+        .input("backup-rule", "BackupDaily")
+}
+
+/// The paths of the POSTs the simulated ARM received.
+fn post_paths(sim: &Simulator) -> Vec<String> {
+    sim.requests_to("arm")
+        .into_iter()
+        .filter(|request| request["method"] == "POST")
+        .map(|request| request["path"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn assert_completed(sim: &Simulator, result: &StepResult) {
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(result.outputs["job-status"], "Completed");
+    assert_eq!(sim.backup_posts(), 1, "exactly one backup POST");
+    assert_no_token_leak(sim, result);
+}
+
+#[test]
+fn disk_instance_backs_up() {
+    let sim = Simulator::start(vault_scenario(
+        json!([
+            disk("disk-app01", quick_job()),
+            disk("disk-app02", quick_job())
+        ]),
+        json!({}),
+    ));
+    let result = vault_step(&sim).run();
+
+    assert_completed(&sim, &result);
+    assert!(!result.outputs["job-id"].is_empty());
+    let paths = post_paths(&sim);
+    let path = &paths[0];
+    assert!(
+        path.contains("/providers/Microsoft.DataProtection/backupVaults/bv-contoso/backupInstances/disk-app01-"),
+        "{path}"
+    );
+    assert!(path.ends_with("/backup"), "{path}");
+    // The simulator records the rule and tag of the request it accepted.
+    let jobs = sim.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["rule_name"], "BackupDaily");
+    assert_eq!(jobs[0]["retention_tag"], "Default");
+    assert!(
+        result
+            .stdout
+            .contains("The vault protects 2 backup instance(s)"),
+        "{}",
+        result.stdout
+    );
+    assert!(result.summary.contains("disk-app01"), "{}", result.summary);
+}
+
+#[test]
+fn resource_id_and_location_scope_with_arm_job_ids() {
+    let sim = Simulator::start(vault_scenario(
+        json!([disk("disk-app01", quick_job())]),
+        json!({"operation_job_id_form": "arm_id", "operation_status_scope": "location"}),
+    ));
+    let vault_id = format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/bv-contoso"
+    );
+    let result = vault_step(&sim)
+        .input("vault", &vault_id)
+        .unset("INPUT_VAULT-TYPE")
+        .unset("INPUT_SUBSCRIPTION-ID")
+        .unset("INPUT_RESOURCE-GROUP")
+        .input("retention-tag", "default")
+        .run();
+
+    assert_completed(&sim, &result);
+    let job_id = &result.outputs["job-id"];
+    assert!(!job_id.contains('/'), "the job ID's last segment: {job_id}");
+}
+
+#[test]
+fn instance_name_matches_too() {
+    let sim = Simulator::start(vault_scenario(
+        json!([{"datasource_name": "disk-app01", "name": "disk-app01-instance", "job": quick_job()}]),
+        json!({}),
+    ));
+    let result = vault_step(&sim).input("items", "DISK-APP01-INSTANCE").run();
+    assert_completed(&sim, &result);
+}
+
+#[test]
+fn failed_job_exits_one() {
+    let sim = Simulator::start(vault_scenario(
+        json!([disk(
+            "disk-app01",
+            json!({"duration_seconds": 2, "outcome": "Failed", "error_code": 400001,
+                   "error_message": "Snapshot of the disk failed"})
+        )]),
+        json!({}),
+    ));
+    let result = vault_step(&sim).run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert_eq!(result.outputs["job-status"], "Failed");
+    assert_no_token_leak(&sim, &result);
+}
+
+#[test]
+fn unknown_rule_is_reported_once() {
+    let sim = Simulator::start(vault_scenario(
+        json!([disk("disk-app01", quick_job())]),
+        json!({}),
+    ));
+    let result = vault_step(&sim).input("backup-rule", "BackupYearly").run();
+
+    assert_eq!(result.code, 4, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("BackupYearly"), "{}", errors[0]);
+    assert_eq!(sim.jobs().len(), 0, "no job may start");
+}
+
+#[test]
+fn unknown_instance_lists_the_available() {
+    let sim = Simulator::start(vault_scenario(
+        json!([disk("disk-app01", quick_job())]),
+        json!({}),
+    ));
+    let result = vault_step(&sim).input("items", "disk-zz").run();
+
+    assert_eq!(result.code, 2, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("no protected backup instance is named 'disk-zz'"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("disk-app01"), "{}", errors[0]);
+    assert_eq!(sim.backup_posts(), 0);
+}
+
+#[test]
+fn kind_specific_inputs_are_checked_first() {
+    let sim = Simulator::start(vault_scenario(
+        json!([disk("disk-app01", quick_job())]),
+        json!({}),
+    ));
+    let cases: [(&str, Step<'_>, &str); 5] = [
+        (
+            "backup-rule",
+            vault_step(&sim).unset("INPUT_BACKUP-RULE"),
+            "Missing input 'backup-rule'",
+        ),
+        (
+            "retention-days",
+            vault_step(&sim).input("retention-days", "30"),
+            "retention-tag",
+        ),
+        (
+            "operation",
+            vault_step(&sim)
+                .input("operation", "restore-drill")
+                .input("target-resource-group", "rg-drill")
+                .input("staging-storage-account", "stdrill01"),
+            "Recovery Services vaults only",
+        ),
+        (
+            "backup-rule",
+            Step::new(&sim).input("backup-rule", "BackupDaily"),
+            "Backup vaults only",
+        ),
+        (
+            "vault-type",
+            vault_step(&sim).input("vault-type", "data-protection"),
+            "recovery-services or backup",
+        ),
+    ];
+    for (input, step, expected) in cases {
+        let result = step.run();
+        assert_eq!(result.code, 2, "{input}: {}", result.all_text());
+        let errors = result.error_lines();
+        assert_eq!(errors.len(), 1, "{input}: {errors:?}");
+        assert!(errors[0].contains(input), "{}", errors[0]);
+        assert!(errors[0].contains(expected), "{input}: {}", errors[0]);
+    }
+    assert!(
+        sim.requests().is_empty(),
+        "no request before the inputs are valid"
+    );
+}
+
+#[test]
+fn lost_reply_is_not_resent() {
+    let mut scenario = vault_scenario(json!([disk("disk-app01", quick_job())]), json!({}));
+    scenario["faults"] = json!([{"service": "arm", "method": "POST", "path_contains": "/backup",
+                                 "action": {"reset": "after_body"}}]);
+    let sim = Simulator::start(scenario);
+    let result = vault_step(&sim).run();
+
+    assert_eq!(result.code, 4, "{}", result.all_text());
+    assert_eq!(sim.backup_posts(), 1, "the POST is not sent again");
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("ReplyLost"), "{}", errors[0]);
+    assert!(errors[0].contains("backup jobs"), "{}", errors[0]);
+    assert_eq!(sim.jobs().len(), 1, "the simulator did start the job");
+}
+
+#[test]
+fn sigterm_reports_the_job_in_flight() {
+    let sim = Simulator::start(vault_scenario(
+        json!([disk(
+            "disk-app01",
+            json!({"duration_seconds": 3600, "outcome": "Completed"})
+        )]),
+        json!({}),
+    ));
+    let (result, exit_delay) = vault_step(&sim)
+        .input("cancel-on-abort", "true")
+        .run_with_signal(std::time::Duration::from_secs(5), "TERM");
+
+    assert!(
+        exit_delay < std::time::Duration::from_secs(5),
+        "exit took {exit_delay:?}"
+    );
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("go on in Azure"), "{}", errors[0]);
+    assert!(
+        result.stdout.contains("cannot be cancelled from here"),
+        "{}",
+        result.stdout
+    );
+    assert_no_token_leak(&sim, &result);
+}
