@@ -10,7 +10,7 @@ venv=$1
 
 stamp=$(cat "$here/requirements.txt" "$here/constraints.txt" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$venv/.requirements-sha256" 2>/dev/null)" = "$stamp" ] &&
-  "$venv/bin/python" -c 'import azure.identity, azure.mgmt.recoveryservicesbackup' 2>/dev/null; then
+  "$venv/bin/python" -c 'import azure.identity, azure.mgmt.recoveryservicesbackup, azure.mgmt.dataprotection' 2>/dev/null; then
   exit 0
 fi
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Conformance of the simulator with two real clients that this project did not write: the Azure CLI
 # and the Azure SDK for Python. Each signs in with a federated token from the simulated GitHub
-# service, starts an on-demand VM backup and waits for its job, exactly the action's job. A
+# service, starts an on-demand VM backup and waits for its job, exactly the action's job. The SDK
+# also starts an ad-hoc backup of a Backup vault instance (azure-mgmt-dataprotection); the Azure
+# CLI does that through its `dataprotection` extension, which `az extension add` downloads from
+# Microsoft's extension index rather than PyPI, so it is not run here. A
 # request that the simulator rejects with a status of 400 or more fails the run, because a real
 # client sent it, so Azure serves it, and the simulator must too.
 #
@@ -68,17 +71,29 @@ else
 fi
 sdk_end=$(log_count)
 
+echo "Azure SDK for Python, Backup vault (azure-identity, azure-mgmt-dataprotection)"
+if timeout "$CLIENT_TIMEOUT_SECONDS" python "$here/sdk_backup_vault.py" --ready "$ready" \
+  --tenant "$TENANT" --client "$CLIENT" --subscription "$SUBSCRIPTION" \
+  --resource-group rg-backup --vault bv-contoso --items disk-sdk01 --rule BackupDaily; then
+  passed=$((passed + 1))
+else
+  echo "error: the Python SDK's Backup vault job did not complete" >&2
+  failed=$((failed + 1))
+fi
+vault_end=$(log_count)
+
 echo
 echo "Calls covered (from the simulator's request log):"
 if python "$here/simlog.py" report "$ready" \
-  "Azure CLI=$cli_start:$cli_end" "Azure SDK for Python=$cli_end:$sdk_end"; then
+  "Azure CLI=$cli_start:$cli_end" "Azure SDK for Python=$cli_end:$sdk_end" \
+  "Azure SDK for Python, Backup vault=$sdk_end:$vault_end"; then
   passed=$((passed + 1))
 else
   echo "error: the simulator rejected requests of a real client (listed above)" >&2
   failed=$((failed + 1))
 fi
 
-# Three checks: each client's job completed, and the simulator served every request.
+# Four checks: each client's job completed, and the simulator served every request.
 echo "conformance: $passed passed, $failed failed"
 if [ "$failed" != 0 ]; then
   echo "--- simulator log" >&2

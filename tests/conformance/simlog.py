@@ -40,6 +40,9 @@ NAME_PLACEHOLDERS = {
     "operationresults": "{operationId}",
     "backupoperations": "{operationId}",
     "backupjobs": "{jobName}",
+    "backupvaults": "{vaultName}",
+    "backupinstances": "{backupInstanceName}",
+    "operationstatus": "{operationId}",
 }
 
 
