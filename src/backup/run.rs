@@ -118,7 +118,7 @@ pub enum BackupError {
     },
     /// Requested names that match no protected VM (or backup instance), or more than one.
     UnknownItems {
-        /// What the vault protects: "VM" or "backup instance".
+        /// The kind of item the vault protects: "VM" or "backup instance".
         noun: &'static str,
         unknown: Vec<String>,
         ambiguous: Vec<String>,

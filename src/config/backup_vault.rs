@@ -6,8 +6,8 @@ use super::resource::{VaultId, VaultKind};
 use super::validate::Problems;
 use super::Operation;
 
-/// Longest rule or tag name accepted. Azure's own limit is not documented; names in policies are
-/// short (`BackupDaily`, `Default`), so a longer value is taken for a mistake.
+/// Maximum length of a rule or tag name. Azure documents no limit, and names in policies are short
+/// (`BackupDaily`, `Default`), so a longer value is taken for a mistake.
 const MAX_POLICY_NAME_CHARS: usize = 150;
 
 /// The retention tag of an on-demand backup when `retention-tag` is empty: the default tag of

@@ -1,8 +1,8 @@
 """Run the action's Backup vault job with the Azure SDK for Python against the simulator.
 
-Sign in as sdk_backup.py does, list the Backup vault's backup instances, start an ad-hoc backup
-of each named instance by a backup rule and retention tag (azure-mgmt-dataprotection's
-`backup_instances.begin_adhoc_backup`, which follows the operation to its job), then poll the
+Sign in as sdk_backup.py does and list the Backup vault's backup instances. Start an ad-hoc
+backup of each named instance by a backup rule and retention tag with azure-mgmt-dataprotection's
+`backup_instances.begin_adhoc_backup`, which follows the operation to its job. Then poll the
 jobs until they end. Every endpoint comes from the simulator's ready file, and instance
 discovery is off, so nothing leaves loopback.
 

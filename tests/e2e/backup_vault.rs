@@ -7,7 +7,7 @@ use crate::support::{assert_no_token_leak, Simulator, Step, StepResult};
 
 const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000003";
 
-/// A Backup vault `bv-contoso` in `rg-backup` with one managed-disk instance per entry of
+/// Builds a scenario with a Backup vault `bv-contoso` in `rg-backup` with one managed-disk instance per entry of
 /// `instances`, and `vault_extra` merged into the vault.
 fn vault_scenario(instances: Value, vault_extra: Value) -> Value {
     let mut vault = json!({
@@ -36,7 +36,8 @@ fn quick_job() -> Value {
     json!({"duration_seconds": 2, "outcome": "Completed"})
 }
 
-/// A backup step on the Backup vault by name, with the default rule of the simulated policy.
+/// Prepares a backup step on the Backup vault by name, with the default rule of the simulated
+/// policy.
 fn vault_step(sim: &Simulator) -> Step<'_> {
     Step::new(sim)
         .input("vault", "bv-contoso")
@@ -45,7 +46,7 @@ fn vault_step(sim: &Simulator) -> Step<'_> {
         .input("backup-rule", "BackupDaily")
 }
 
-/// The paths of the POSTs the simulated ARM received.
+/// Returns the paths of the POSTs that the simulated ARM received.
 fn post_paths(sim: &Simulator) -> Vec<String> {
     sim.requests_to("arm")
         .into_iter()
@@ -97,7 +98,7 @@ fn disk_instance_backs_up() {
 }
 
 #[test]
-fn resource_id_and_location_scope_with_arm_job_ids() {
+fn vault_id_with_location_scope() {
     let sim = Simulator::start(vault_scenario(
         json!([disk("disk-app01", quick_job())]),
         json!({"operation_job_id_form": "arm_id", "operation_status_scope": "location"}),
