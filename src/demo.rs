@@ -38,6 +38,8 @@ fn run_demo() -> Result<i32, String> {
         .map_err(|error| format!("cannot create {}: {error}", work_dir.display()))?;
     let scenario = Scenario::demo();
     let (common, vms) = step_inputs(&scenario);
+    let scenario_ids = scenario.ids.clone();
+    let backup_vault = scenario.arm.backup_vaults.first().cloned();
     let simulator = runtime
         .block_on(sim::start(scenario, &work_dir))
         .map_err(|error| format!("cannot start the simulator: {error}"))?;
@@ -81,6 +83,26 @@ fn run_demo() -> Result<i32, String> {
     ]);
     let drill_code = run_step("2. Restore drill", &drill, &urls, &work_dir.join("drill"))?;
 
+    let mut disk_backup = common_inputs(&scenario_ids);
+    if let Some(vault) = &backup_vault {
+        disk_backup.extend([
+            (
+                "INPUT_RESOURCE-GROUP".to_string(),
+                vault.resource_group.clone(),
+            ),
+            ("INPUT_VAULT".to_string(), vault.name.clone()),
+            ("INPUT_VAULT-TYPE".to_string(), "backup".to_string()),
+            ("INPUT_ITEMS".to_string(), sim::DEMO_DISK.to_string()),
+            ("INPUT_BACKUP-RULE".to_string(), "BackupDaily".to_string()),
+        ]);
+    }
+    let disk_code = run_step(
+        "3. Backup of a managed disk in a Backup vault",
+        &disk_backup,
+        &urls,
+        &work_dir.join("disk-backup"),
+    )?;
+
     drop(simulator);
     runtime.shutdown_background();
     // The folder keeps the drill report and the step files for a look after the demo.
@@ -88,11 +110,10 @@ fn run_demo() -> Result<i32, String> {
         "The steps' files and the drill report are in {}",
         work_dir.display()
     );
-    Ok(if backup_code != 0 {
-        backup_code
-    } else {
-        drill_code
-    })
+    Ok([backup_code, drill_code, disk_code]
+        .into_iter()
+        .find(|code| *code != 0)
+        .unwrap_or(0))
 }
 
 /// Runs one step with `inputs`, prints its log, outputs and summary, and returns its exit code.
@@ -195,14 +216,7 @@ fn print_outputs(path: &Path) {
 /// Returns the inputs every step of the demo passes for the scenario's first vault, and the
 /// names of that vault's VMs.
 fn step_inputs(scenario: &Scenario) -> (Vec<(String, String)>, Vec<String>) {
-    let mut inputs = vec![
-        ("INPUT_CLIENT-ID".to_string(), scenario.ids.client.clone()),
-        ("INPUT_TENANT-ID".to_string(), scenario.ids.tenant.clone()),
-        (
-            "INPUT_SUBSCRIPTION-ID".to_string(),
-            scenario.ids.subscription.clone(),
-        ),
-    ];
+    let mut inputs = common_inputs(&scenario.ids);
     let mut vms = Vec::new();
     if let Some(vault) = scenario.arm.vaults.first() {
         vms = vault
@@ -217,4 +231,16 @@ fn step_inputs(scenario: &Scenario) -> (Vec<(String, String)>, Vec<String>) {
         inputs.push(("INPUT_VAULT".to_string(), vault.name.clone()));
     }
     (inputs, vms)
+}
+
+/// Returns the sign-in inputs of every step: the app registration, tenant and subscription.
+fn common_inputs(ids: &sim::ScenarioIds) -> Vec<(String, String)> {
+    vec![
+        ("INPUT_CLIENT-ID".to_string(), ids.client.clone()),
+        ("INPUT_TENANT-ID".to_string(), ids.tenant.clone()),
+        (
+            "INPUT_SUBSCRIPTION-ID".to_string(),
+            ids.subscription.clone(),
+        ),
+    ]
 }

@@ -49,7 +49,7 @@ pub use scenario::{
     FederatedCredential, GithubClaims, GithubScenario, JobOutcome, JobScenario, OperationJobIdForm,
     OperationStatusScope, PermissionsScenario, ProtectedItemScenario, RecoveryPointScenario,
     ResourceGroupScenario, Scenario, ScenarioIds, SourceDiskScenario, StorageAccountScenario,
-    VaultScenario, ENTRA_TOKEN_EXCHANGE_AUDIENCE, GITHUB_ACTIONS_ISSUER,
+    VaultScenario, DEMO_DISK, ENTRA_TOKEN_EXCHANGE_AUDIENCE, GITHUB_ACTIONS_ISSUER,
 };
 pub use scenario::{
     BucketScenario, BusyJobScenario, BusyOperation, BusyReply, FaultAction, FaultScenario,

@@ -24,6 +24,9 @@ use serde_json::{Map, Value};
 
 use super::error::SimError;
 
+/// The managed disk protected in the demo's Backup vault.
+pub const DEMO_DISK: &str = "disk-app01";
+
 pub use backup_vaults::{
     BackupInstanceScenario, BackupRuleScenario, BackupVaultScenario, OperationJobIdForm,
     OperationStatusScope,
@@ -409,6 +412,13 @@ impl Scenario {
     pub fn demo() -> Scenario {
         let mut scenario = Scenario::default();
         scenario.arm.operation_retry_after_seconds = 1;
+        scenario.arm.backup_vaults = vec![BackupVaultScenario {
+            backup_instances: vec![BackupInstanceScenario {
+                datasource_name: DEMO_DISK.to_owned(),
+                ..BackupInstanceScenario::default()
+            }],
+            ..BackupVaultScenario::default()
+        }];
         scenario
     }
 

@@ -7,6 +7,7 @@ mod action_yml;
 mod adversarial;
 mod backup;
 mod backup_vault;
+mod demo;
 mod drill;
 mod faults;
 mod properties;
