@@ -123,14 +123,10 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
     log.group("Sign in to Azure");
     let signed_in = tokio::select! {
         signed_in = sign_in(&config, deadline) => signed_in,
-        signal = crate::signals::cancellation() => Err(Failure {
-            exit: ExitCode::SignInFailed,
-            title: "Cancelled",
-            message: format!(
-                "The runner cancelled the step ({signal}) during sign-in; nothing was started in \
-                 Azure."
-            ),
-        }),
+        signal = crate::signals::cancellation() => {
+            log.end_group();
+            return report_cancelled_sign_in(&config, &files, signal);
+        }
         () = tokio::time::sleep(deadline.remaining()) => Err(Failure {
             exit: ExitCode::SignInFailed,
             title: "Timeout reached",
@@ -150,7 +146,8 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
     match config.operation {
         Operation::Backup => run_backup_until_cancelled(&config, &arm, &files).await,
         Operation::RestoreDrill => {
-            let mut recorder = Recorder::new("restore-drill", &config, who(&config, &credential));
+            let mut recorder =
+                Recorder::new("restore-drill", &config, who(&config, Some(&credential)));
             // The drill's future borrows the recorder; a signal drops that future, and the
             // recorder, with all done so far, still makes the report.
             let finished = tokio::select! {
@@ -164,7 +161,7 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
             }
         }
         Operation::Cleanup => {
-            let mut recorder = Recorder::new("cleanup", &config, who(&config, &credential));
+            let mut recorder = Recorder::new("cleanup", &config, who(&config, Some(&credential)));
             let finished = tokio::select! {
                 () = run_cleanup(&config, &arm, &mut recorder) => None,
                 signal = crate::signals::cancellation() => Some(signal),
@@ -317,10 +314,34 @@ async fn cancel_jobs_in_flight(config: &Config, arm: &ArmClient, outcome: &Backu
     }
 }
 
+/// Reports a run that the runner cancelled during sign-in, when nothing was started in Azure: a
+/// drill or clean-up still writes its report.
+fn report_cancelled_sign_in(config: &Config, files: &RunnerFiles, signal: &str) -> ExitCode {
+    let operation = match config.operation {
+        Operation::Backup => {
+            return report_failure(
+                files,
+                &Failure {
+                    exit: ExitCode::JobFailed,
+                    title: "Cancelled",
+                    message: format!(
+                        "The runner cancelled the step ({signal}) during sign-in; nothing was \
+                         started in Azure."
+                    ),
+                },
+            )
+        }
+        Operation::RestoreDrill => "restore-drill",
+        Operation::Cleanup => "cleanup",
+    };
+    let recorder = Recorder::new(operation, config, who(config, None));
+    report_drill(config, files, &recorder.cancelled(signal))
+}
+
 /// Describes the workflow run and the identity that signed in, for the drill report.
-fn who(config: &Config, credential: &FederatedCredential) -> Who {
+fn who(config: &Config, credential: Option<&FederatedCredential>) -> Who {
     let runner = &config.runner;
-    let claims = credential.last_claims();
+    let claims = credential.and_then(FederatedCredential::last_claims);
     let repository = runner
         .repository
         .clone()

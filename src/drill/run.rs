@@ -8,9 +8,9 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
+use super::recorder::Recorder;
 use super::report::{
-    CleanupFailure, CleanupReport, DrillReport, Gate, Gates, JobReport, Phase, PointReport,
-    ResourceReport, Target, What, Who, SCHEMA_VERSION,
+    CleanupFailure, CleanupReport, DrillReport, JobReport, PointReport, ResourceReport,
 };
 use super::vm_disks::VmDiskRestore;
 use super::workload::{RecoveryPoint, RestoreWorkload, RestoredResource};
@@ -43,13 +43,6 @@ pub struct DrillOutcome {
     pub report: DrillReport,
 }
 
-impl Recorder {
-    /// Returns the outcome of a run that ended by itself.
-    pub fn outcome(self) -> DrillOutcome {
-        self.finish()
-    }
-}
-
 impl DrillOutcome {
     /// IDs of the resources the restore created.
     pub fn restored_ids(&self) -> Vec<String> {
@@ -59,159 +52,6 @@ impl DrillOutcome {
             .filter(|resource| !resource.id.is_empty())
             .map(|resource| resource.id.clone())
             .collect()
-    }
-}
-
-/// Builds a report and its phase timings as the run goes. It outlives a drill stopped by a
-/// cancellation signal, so even that drill leaves a report.
-pub struct Recorder {
-    report: DrillReport,
-    verdict: DrillVerdict,
-    /// The phase begun and not yet ended, with its start.
-    open_phase: Option<(String, OffsetDateTime)>,
-}
-
-impl Recorder {
-    /// Starts the report of `operation` (`restore-drill` or `cleanup`) run by `who`.
-    pub fn new(operation: &str, config: &Config, who: Who) -> Self {
-        let settings = config.drill.as_ref();
-        Self {
-            report: DrillReport {
-                schema_version: SCHEMA_VERSION,
-                tool: "azure-backup-oidc".to_string(),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
-                operation: operation.to_string(),
-                result: "passed".to_string(),
-                failure_reason: None,
-                validate_only: settings.is_some_and(|settings| settings.validate_only),
-                who,
-                what: What {
-                    vault: config.vault.resource_id(),
-                    ..What::default()
-                },
-                target: Target {
-                    resource_group: settings.map(|settings| settings.target_resource_group.clone()),
-                    staging_storage_account: settings
-                        .map(|settings| settings.staging_storage_account.id()),
-                },
-                gates: Gates {
-                    rpo: Gate {
-                        max_seconds: settings
-                            .and_then(|settings| settings.max_recovery_point_age)
-                            .map(|limit| limit.as_secs()),
-                        ..Gate::default()
-                    },
-                    rto: Gate {
-                        max_seconds: settings
-                            .and_then(|settings| settings.max_restore_duration)
-                            .map(|limit| limit.as_secs()),
-                        ..Gate::default()
-                    },
-                },
-                restore_job: None,
-                restored_resources: Vec::new(),
-                cleanup: CleanupReport {
-                    policy: settings
-                        .map(|settings| settings.cleanup.as_str())
-                        .unwrap_or("always")
-                        .to_string(),
-                    ..CleanupReport::default()
-                },
-                phases: Vec::new(),
-            },
-            verdict: DrillVerdict::Passed,
-            open_phase: None,
-        }
-    }
-
-    fn phase(&mut self, name: &str, start: OffsetDateTime, passed: bool) {
-        crate::github::log().end_group();
-        self.open_phase = None;
-        self.report.phases.push(Phase {
-            name: name.to_string(),
-            start: format_rfc3339(start),
-            end: format_rfc3339(OffsetDateTime::now_utc()),
-            outcome: if passed { "passed" } else { "failed" }.to_string(),
-        });
-    }
-
-    fn begin(&mut self, name: &str) -> OffsetDateTime {
-        crate::github::log().group(name);
-        let start = OffsetDateTime::now_utc();
-        self.open_phase = Some((name.to_string(), start));
-        start
-    }
-
-    /// Records the first failure; later ones are logged but keep the first as the reason.
-    fn fail(&mut self, verdict: DrillVerdict, reason: String) {
-        tracing::debug!("Drill failed: {reason}");
-        if self.report.failure_reason.is_none() {
-            self.report.failure_reason = Some(reason);
-            self.verdict = verdict;
-        }
-        self.report.result = "failed".to_string();
-    }
-
-    /// Ends the report of a run that the runner cancelled with `signal`. The phase under way
-    /// fails, and the failure reason names what may be left in Azure.
-    pub fn cancelled(mut self, signal: &str) -> DrillOutcome {
-        let phase = match self.open_phase.take() {
-            Some((name, start)) => {
-                self.phase(&name, start, false);
-                format!(" during the phase '{name}'")
-            }
-            None => String::new(),
-        };
-        // Restored resources that no clean-up deleted are left behind.
-        let cleanup = &mut self.report.cleanup;
-        for resource in &self.report.restored_resources {
-            if !cleanup.deleted.contains(&resource.id) && !cleanup.left.contains(&resource.id) {
-                cleanup.left.push(resource.id.clone());
-            }
-        }
-        let left = if self.report.operation == "cleanup" {
-            " Some of the listed disks may remain: run the clean-up again with the same \
-             restored-resource-ids; disks already gone count as deleted."
-                .to_string()
-        } else {
-            match &self.report.restore_job {
-                Some(JobReport {
-                    id: Some(job_id),
-                    status,
-                    ..
-                }) if !JobStatus::from_service(status).is_terminal() => {
-                    let target = self
-                        .report
-                        .target
-                        .resource_group
-                        .as_deref()
-                        .unwrap_or("the target resource group");
-                    format!(
-                        " Restore job {job_id} goes on in Azure, and the disks it restores into \
-                         {target} are not tagged, so operation: cleanup will not delete them: \
-                         delete them by hand once the job ends."
-                    )
-                }
-                _ if !self.report.cleanup.left.is_empty() => {
-                    " The restored disks not deleted carry the drill tag: give their IDs (output \
-                     restored-resource-ids) to operation: cleanup."
-                        .to_string()
-                }
-                _ => String::new(),
-            }
-        };
-        self.fail(
-            DrillVerdict::Failed,
-            format!("Cancelled: the runner cancelled the step ({signal}){phase}.{left}"),
-        );
-        self.finish()
-    }
-
-    fn finish(self) -> DrillOutcome {
-        DrillOutcome {
-            verdict: self.verdict,
-            report: self.report,
-        }
     }
 }
 
@@ -402,6 +242,7 @@ async fn restore_and_verify(
     };
 
     let started = Instant::now();
+    recorder.restore_requested = true;
     let job_id = match workload.start_restore(arm, settings, point).await {
         Ok(Ok(job_id)) => job_id,
         Ok(Err((code, message))) => {
@@ -430,7 +271,10 @@ async fn restore_and_verify(
     // Known before the wait, so a cancelled drill's report names the job.
     recorder.report.restore_job = Some(job_report(Some(&job_id), None, None));
 
-    let job = wait_for_job(workload, arm, &job_id, poll_interval).await;
+    let (job, read_error) = match wait_for_job(workload, arm, &job_id, poll_interval).await {
+        Ok(job) => (Some(job), None),
+        Err(read_error) => (None, read_error),
+    };
     let elapsed = started.elapsed().as_secs();
     recorder.report.restore_job = Some(job_report(Some(&job_id), job.as_ref(), None));
     let rto = &mut recorder.report.gates.rto;
@@ -451,11 +295,15 @@ async fn restore_and_verify(
     recorder.phase("Restore", start, job_ok);
     match &job {
         None => {
+            let state = match read_error {
+                Some(error) => format!("could not be read ({error})"),
+                None => "was still running".to_string(),
+            };
             recorder.fail(
                 DrillVerdict::Failed,
                 format!(
-                    "restore job {job_id} was still running when the run's timeout passed; it goes \
-                     on in Azure, and what it restores must be deleted by hand"
+                    "restore job {job_id} {state} when the run's timeout passed; it may go on in \
+                     Azure, and what it restores must be deleted by hand"
                 ),
             );
             return Vec::new();
@@ -492,6 +340,8 @@ async fn restore_and_verify(
             return Vec::new();
         }
     };
+    // Recorded before tagging, so a drill cancelled from here on names what it restored.
+    recorder.report.restored_resources = restored.iter().map(resource_report).collect();
     tag_restored(arm, &restored, point, workload, recorder).await;
     for resource in &restored {
         match &resource.problem {
@@ -527,14 +377,17 @@ async fn restore_and_verify(
     restored
 }
 
-/// Polls the restore job every `poll-interval` until it ends; `None` when the deadline passed.
+/// Polls the restore job every `poll-interval` until it ends. When the deadline passes first,
+/// returns the error of the last read if that read failed.
 async fn wait_for_job(
     workload: &dyn RestoreWorkload,
     arm: &ArmClient,
     job_id: &str,
     poll_interval: Duration,
-) -> Option<JobSnapshot> {
+) -> Result<JobSnapshot, Option<String>> {
     let mut last_line: Option<Instant> = None;
+    let mut last_error: Option<String>;
+    let mut last_error_line: Option<Instant> = None;
     loop {
         match workload.restore_job(arm, job_id).await {
             Ok(job) => {
@@ -547,15 +400,25 @@ async fn wait_for_job(
                     );
                     last_line = Some(Instant::now());
                 }
+                last_error = None;
                 if job.status.is_terminal() {
-                    return Some(job);
+                    return Ok(job);
                 }
             }
-            // A log line: the next poll tries again, and a job never read ends as a timeout.
-            Err(error) => tracing::info!("Could not read restore job {job_id}: {error}"),
+            // A log line, at most one per interval: the next poll tries again, and the error of
+            // a job never read again goes into the timeout's reason.
+            Err(error) => {
+                let due =
+                    last_error_line.is_none_or(|last| last.elapsed() >= PROGRESS_LINE_INTERVAL);
+                if due {
+                    tracing::info!("Could not read restore job {job_id}: {error}");
+                    last_error_line = Some(Instant::now());
+                }
+                last_error = Some(error.to_string());
+            }
         }
         if arm.deadline().sleep(poll_interval).await.is_err() {
-            return None;
+            return Err(last_error);
         }
     }
 }
@@ -568,7 +431,7 @@ async fn tag_restored(
     restored: &[RestoredResource],
     point: &RecoveryPoint,
     workload: &dyn RestoreWorkload,
-    recorder: &Recorder,
+    recorder: &mut Recorder,
 ) {
     let who = &recorder.report.who;
     let mut tags = BTreeMap::new();
@@ -583,8 +446,11 @@ async fn tag_restored(
     );
     tags.insert("drill-recovery-point".to_string(), point.name.clone());
     for resource in restored.iter().filter(|resource| !resource.id.is_empty()) {
-        if let Err(error) = merge_tags(arm, &resource.id, &tags).await {
-            tracing::warn!("Could not tag {}: {error}", resource.id);
+        match merge_tags(arm, &resource.id, &tags).await {
+            Ok(()) => {
+                recorder.tagged.insert(resource.id.clone());
+            }
+            Err(error) => tracing::warn!("Could not tag {}: {error}", resource.id),
         }
     }
 }

@@ -544,11 +544,15 @@ mod tests {
     }
 
     #[test]
-    fn demo_differs_from_default_only_in_retry_after() {
+    fn demo_differs_from_default_in_retry_after_and_backup_vault() {
         let mut demo = Scenario::demo();
         assert_eq!(demo.arm.operation_retry_after_seconds, 1);
         demo.arm.operation_retry_after_seconds = 60;
+        let vaults = std::mem::take(&mut demo.arm.backup_vaults);
         assert_eq!(demo, Scenario::default());
+        assert_eq!(vaults.len(), 1);
+        assert_eq!(vaults[0].backup_instances[0].datasource_name, DEMO_DISK);
+        demo.validate().unwrap();
     }
 
     #[test]

@@ -535,3 +535,122 @@ fn sigterm_during_drill_reports_quickly() {
     assert_eq!(last["name"], "Restore");
     assert_eq!(last["outcome"], "failed");
 }
+
+/// Returns the phase the report marks last, which a cancellation fails.
+fn last_phase(report: &Value) -> Value {
+    report["phases"].as_array().unwrap().last().unwrap().clone()
+}
+
+#[test]
+fn cancel_before_restore_job_is_known() {
+    // The restore's operation runs for a minute, as Azure's can, so its job is not known yet.
+    let sim = Simulator::start(drill_scenario(
+        &standard_points(),
+        quick_restore(),
+        json!({"operation_duration_seconds": 60}),
+    ));
+    let (result, _) = drill_step(&sim).run_with_signal(std::time::Duration::from_secs(5), "INT");
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let report = report(&result);
+    assert_eq!(report["restoreJob"], Value::Null);
+    assert_eq!(last_phase(&report)["name"], "Restore");
+    let reason = report["failureReason"].as_str().unwrap();
+    assert!(reason.contains("restore requested"), "{reason}");
+    assert!(reason.contains("by hand"), "{reason}");
+    assert_eq!(restore_jobs(&sim), 1, "the restore did start in Azure");
+}
+
+#[test]
+fn cancel_during_verify_names_the_disks() {
+    // The first tag merge succeeds and the second hangs, so one disk is tagged and one is not.
+    let mut scenario = drill_scenario(&standard_points(), quick_restore(), json!({}));
+    scenario["faults"] = json!([{"service": "arm", "method": "PATCH", "skip": 1,
+                                 "action": {"hang_seconds": 60}}]);
+    let sim = Simulator::start(scenario);
+    let (result, _) = drill_step(&sim).run_with_signal(std::time::Duration::from_secs(9), "TERM");
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let report = report(&result);
+    assert_eq!(last_phase(&report)["name"], "Verify", "{report}");
+    let restored = restored_ids(&result);
+    assert_eq!(restored.len(), 2, "{restored:?}");
+    let left: Vec<String> = serde_json::from_value(report["cleanup"]["left"].clone()).unwrap();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert_eq!(drill_disks(&sim).len(), 2);
+
+    let reason = report["failureReason"].as_str().unwrap();
+    assert!(reason.contains("carry the drill tag"), "{reason}");
+    assert!(reason.contains("carry no drill tag"), "{reason}");
+    let untagged: Vec<Value> = drill_disks(&sim)
+        .into_iter()
+        .filter(|disk| disk["tags"].get("azure-backup-oidc-drill").is_none())
+        .collect();
+    assert_eq!(untagged.len(), 1, "{untagged:?}");
+    let untagged_id = untagged[0]["id"].as_str().unwrap();
+    assert!(reason.contains(untagged_id), "{reason}");
+}
+
+#[test]
+fn cancel_keeps_an_earlier_failure() {
+    // The RTO gate fails first; the signal comes during the clean-up, whose delete hangs.
+    let mut scenario = drill_scenario(
+        &standard_points(),
+        json!({"duration_seconds": 3, "outcome": "Completed"}),
+        json!({}),
+    );
+    scenario["faults"] =
+        json!([{"service": "arm", "method": "DELETE", "action": {"hang_seconds": 60}}]);
+    let sim = Simulator::start(scenario);
+    let (result, _) = drill_step(&sim)
+        .input("max-restore-duration", "1s")
+        .run_with_signal(std::time::Duration::from_secs(10), "INT");
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let report = report(&result);
+    assert_eq!(last_phase(&report)["name"], "Clean up", "{report}");
+    let reason = report["failureReason"].as_str().unwrap();
+    assert!(reason.starts_with("RTO gate failed"), "{reason}");
+    assert!(reason.contains("Cancelled"), "{reason}");
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("Cancelled"), "{}", errors[0]);
+}
+
+#[test]
+fn cancel_during_sign_in_writes_the_report() {
+    let mut scenario = drill_scenario(&standard_points(), quick_restore(), json!({}));
+    scenario["faults"] = json!([{"service": "github", "times": 0, "action": {"hang_seconds": 60}}]);
+    let sim = Simulator::start(scenario);
+    let (result, _) = drill_step(&sim).run_with_signal(std::time::Duration::from_secs(2), "INT");
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    assert_eq!(result.outputs["drill-result"], "failed");
+    let report = report(&result);
+    assert_eq!(report["result"], "failed");
+    let reason = report["failureReason"].as_str().unwrap();
+    assert!(reason.contains("SIGINT"), "{reason}");
+    assert_eq!(restore_jobs(&sim), 0);
+}
+
+#[test]
+fn unreadable_restore_job_is_named_at_timeout() {
+    let mut scenario = drill_scenario(&standard_points(), quick_restore(), json!({}));
+    scenario["faults"] = json!([{"service": "arm", "method": "GET", "path_contains": "/backupJobs/",
+                                 "times": 0, "action": {"status": 404}}]);
+    let sim = Simulator::start(scenario);
+    let result = drill_step(&sim).input("timeout", "15s").run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let reason = report(&result)["failureReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("could not be read"), "{reason}");
+    let lines = result
+        .stdout
+        .lines()
+        .filter(|line| line.contains("Could not read restore job"))
+        .count();
+    assert!(lines <= 1, "{lines} lines, one per poll: {}", result.stdout);
+}
