@@ -13,7 +13,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use super::busy;
 use super::path::{ItemPath, VaultPath};
 use super::resources::{arm_url, find_item, find_vault, item_id};
-use super::response::arm_error;
+use super::response::{arm_error, parse_json_body};
 use crate::sim::clock::configured_seconds;
 use crate::sim::format;
 use crate::sim::http::{SimRequest, SimResponse};
@@ -122,13 +122,7 @@ fn parse_backup_request(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid_input("The request body is missing."));
     }
-    let body: Value = serde_json::from_slice(body).map_err(|error| {
-        arm_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestContent",
-            format!("The request content was invalid and could not be deserialized: '{error}'."),
-        )
-    })?;
+    let body = parse_json_body(body)?;
 
     let properties = body
         .get("properties")
@@ -209,8 +203,8 @@ fn operation_status_body(operation: &BackupOperation, now: OffsetDateTime) -> Va
 }
 
 // NOTE: the real service's code for an unknown operation ID is not documented in the specs; this
-// one is ARM's generic not-found code.
-fn operation_not_found(operation_id: &str) -> SimResponse {
+// one is ARM's generic not-found code. Both vault kinds use it.
+pub(crate) fn operation_not_found(operation_id: &str) -> SimResponse {
     arm_error(
         StatusCode::NOT_FOUND,
         "ResourceNotFound",

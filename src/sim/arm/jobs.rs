@@ -82,7 +82,8 @@ pub(crate) fn job_state(job: &BackupJob, now: OffsetDateTime) -> JobState {
     }
 }
 
-fn outcome_status(outcome: JobOutcome) -> &'static str {
+/// Returns the job `status` that the service writes for `outcome`, in both vault kinds.
+pub(crate) fn outcome_status(outcome: JobOutcome) -> &'static str {
     match outcome {
         JobOutcome::Completed => "Completed",
         JobOutcome::CompletedWithWarnings => "CompletedWithWarnings",

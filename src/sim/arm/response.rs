@@ -3,7 +3,7 @@
 
 use hyper::header::{HeaderName, CACHE_CONTROL};
 use hyper::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::sim::http::{SimRequest, SimResponse};
@@ -19,6 +19,18 @@ pub(crate) const ROUTING_REQUEST_ID: HeaderName =
 pub(crate) fn arm_error(status: StatusCode, code: &str, message: impl Into<String>) -> SimResponse {
     let body = json!({ "error": { "code": code, "message": message.into() } });
     SimResponse::json(status, &body).with_error_code(code)
+}
+
+/// Parses a JSON request body, or returns ARM's 400 `InvalidRequestContent` for text that is
+/// not JSON.
+pub(crate) fn parse_json_body(body: &[u8]) -> Result<Value, SimResponse> {
+    serde_json::from_slice(body).map_err(|error| {
+        arm_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContent",
+            format!("The request content was invalid and could not be deserialized: '{error}'."),
+        )
+    })
 }
 
 /// Adds `x-ms-request-id`, `x-ms-correlation-request-id` (the client's, else the request ID),

@@ -14,7 +14,7 @@ use super::recovery_points::find_point;
 use super::resource_groups::{existing_group, same_location};
 use super::resource_path::{id_segments, parse_group_id, parse_group_resource_id};
 use super::resources::{find_item, virtual_machine_id};
-use super::response::arm_error;
+use super::response::{arm_error, parse_json_body};
 use super::storage::{account_location, find_account, STORAGE_ACCOUNT_TYPE};
 use crate::sim::clock::configured_seconds;
 use crate::sim::format;
@@ -81,13 +81,7 @@ fn parse_restore_request(body: &[u8]) -> Result<RestoreRequest, SimResponse> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid_input("The request body is missing."));
     }
-    let body: Value = serde_json::from_slice(body).map_err(|error| {
-        arm_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestContent",
-            format!("The request content was invalid and could not be deserialized: '{error}'."),
-        )
-    })?;
+    let body = parse_json_body(body)?;
     let properties = body
         .get("properties")
         .filter(|properties| properties.is_object())

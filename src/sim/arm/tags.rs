@@ -9,7 +9,7 @@ use super::compute::{disk_id, settle, DISK_TYPE};
 use super::resource_groups::{existing_group, group_not_found, resource_not_found};
 use super::resource_path::parse_group_resource_id;
 use super::resources::check_subscription;
-use super::response::arm_error;
+use super::response::{arm_error, parse_json_body};
 use crate::sim::http::{SimRequest, SimResponse};
 use crate::sim::Simulator;
 
@@ -39,11 +39,7 @@ enum TagOperation {
 fn parse_body(body: &[u8], patch: bool) -> Result<(TagOperation, Map<String, Value>), SimResponse> {
     let invalid =
         |message: String| arm_error(StatusCode::BAD_REQUEST, "InvalidRequestContent", message);
-    let body: Value = serde_json::from_slice(body).map_err(|error| {
-        invalid(format!(
-            "The request content was invalid and could not be deserialized: '{error}'."
-        ))
-    })?;
+    let body = parse_json_body(body)?;
     let operation = if patch {
         let text = body
             .get("operation")

@@ -11,8 +11,9 @@ use time::OffsetDateTime;
 use super::path::{BackupVaultPath, OperationScope};
 use super::{backup_vault_id, find_backup_vault, find_instance};
 use super::{DataProtectionJob, DataProtectionOperation};
+use crate::sim::arm::backup::operation_not_found;
 use crate::sim::arm::resources::{arm_url, check_subscription};
-use crate::sim::arm::response::arm_error;
+use crate::sim::arm::response::{arm_error, parse_json_body};
 use crate::sim::clock::configured_seconds;
 use crate::sim::format;
 use crate::sim::http::{SimRequest, SimResponse};
@@ -159,13 +160,7 @@ fn parse_backup_request(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid("The request body is missing.".to_owned()));
     }
-    let body: Value = serde_json::from_slice(body).map_err(|error| {
-        arm_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestContent",
-            format!("The request content was invalid and could not be deserialized: '{error}'."),
-        )
-    })?;
+    let body = parse_json_body(body)?;
 
     let options = body
         .get("backupRuleOptions")
@@ -220,16 +215,6 @@ fn parse_backup_request(
         }
     };
     Ok((rule.name.clone(), retention_tag))
-}
-
-// NOTE: the service's code for an unknown operation ID is not in the specs' examples; this one is
-// ARM's generic not-found code.
-fn operation_not_found(operation_id: &str) -> SimResponse {
-    arm_error(
-        StatusCode::NOT_FOUND,
-        "ResourceNotFound",
-        format!("The operation '{operation_id}' was not found."),
-    )
 }
 
 /// Finds an operation that belongs to the scope a path names. Operation IDs are base64 text, so

@@ -10,7 +10,7 @@ use super::path::BackupVaultPath;
 use super::{
     backup_vault_id, datasource_id, find_backup_vault, instance_id, policy_id, DataProtectionJob,
 };
-use crate::sim::arm::jobs::job_not_found;
+use crate::sim::arm::jobs::{job_not_found, outcome_status, JobState};
 use crate::sim::arm::paging::select_page;
 use crate::sim::clock::configured_seconds;
 use crate::sim::format;
@@ -28,24 +28,13 @@ pub(crate) const STARTED_PHASE_SECONDS: i64 = 1;
 const DEFAULT_FAILURE_CODE: &str = "SimulatedBackupFailure";
 const DEFAULT_FAILURE_MESSAGE: &str = "The simulated backup job failed.";
 
-/// A job's status at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DataProtectionJobState {
-    /// `Started`, `InProgress`, `Completed`, `CompletedWithWarnings`, `Failed` or `Cancelled`.
-    pub(crate) status: &'static str,
-    pub(crate) outcome: Option<JobOutcome>,
-    pub(crate) ended_at: Option<OffsetDateTime>,
-    /// Time from the start to now, or to the end once finished.
-    pub(crate) elapsed: Duration,
-}
-
 /// Derives a job's state at `now` from its start and its scenario.
-pub(crate) fn job_state(job: &DataProtectionJob, now: OffsetDateTime) -> DataProtectionJobState {
+pub(crate) fn job_state(job: &DataProtectionJob, now: OffsetDateTime) -> JobState {
     let planned_duration = configured_seconds(job.plan.duration_seconds);
     let planned_end = job.started_at + planned_duration;
     let elapsed = (now - job.started_at).max(Duration::ZERO);
     if job.plan.outcome != JobOutcome::Never && now >= planned_end {
-        return DataProtectionJobState {
+        return JobState {
             status: outcome_status(job.plan.outcome),
             outcome: Some(job.plan.outcome),
             ended_at: Some(planned_end),
@@ -57,21 +46,11 @@ pub(crate) fn job_state(job: &DataProtectionJob, now: OffsetDateTime) -> DataPro
     } else {
         "InProgress"
     };
-    DataProtectionJobState {
+    JobState {
         status,
         outcome: None,
         ended_at: None,
         elapsed,
-    }
-}
-
-fn outcome_status(outcome: JobOutcome) -> &'static str {
-    match outcome {
-        JobOutcome::Completed => "Completed",
-        JobOutcome::CompletedWithWarnings => "CompletedWithWarnings",
-        JobOutcome::Failed => "Failed",
-        JobOutcome::Cancelled => "Cancelled",
-        JobOutcome::Never => "InProgress",
     }
 }
 
@@ -139,7 +118,7 @@ pub(crate) fn job_resource(
 
 /// `errorDetails` of a failed job, and of a job completed with warnings when the scenario names
 /// the warning, as a list of `UserFacingError`.
-fn error_details(job: &DataProtectionJob, state: &DataProtectionJobState) -> Option<Value> {
+fn error_details(job: &DataProtectionJob, state: &JobState) -> Option<Value> {
     let plan = &job.plan;
     let named = plan.error_code.is_some() || plan.error_message.is_some();
     let message = match state.outcome {
