@@ -312,15 +312,11 @@ pub(crate) fn list_disks(
         &resource_path,
         "$skiptoken",
     )?;
-    let values: Vec<Value> = disks[page.range]
+    let values: Vec<Value> = disks[page.range.clone()]
         .iter()
         .map(|disk| disk_resource(simulator, disk))
         .collect();
-    let mut body = json!({ "value": values });
-    if let Some(next_link) = page.next_link {
-        body["nextLink"] = json!(next_link);
-    }
-    Ok(SimResponse::json(StatusCode::OK, &body))
+    Ok(page.reply(values))
 }
 
 /// `GET …/providers/Microsoft.Compute/disks/{name}`.

@@ -153,15 +153,11 @@ pub(crate) fn list(
         &resource_path,
         "$skipToken",
     )?;
-    let values: Vec<Value> = matching[page.range]
+    let values: Vec<Value> = matching[page.range.clone()]
         .iter()
         .map(|item_index| item_resource(simulator, vault_index, *item_index, now))
         .collect();
-    let mut body = json!({ "value": values });
-    if let Some(next_link) = page.next_link {
-        body["nextLink"] = json!(next_link);
-    }
-    Ok(SimResponse::json(StatusCode::OK, &body))
+    Ok(page.reply(values))
 }
 
 // NOTE: the real service's code for a malformed $filter is not documented; the simulator uses the

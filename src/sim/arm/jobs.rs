@@ -263,15 +263,11 @@ pub(crate) fn list(
     let vault = &simulator.scenario.arm.vaults[vault_index];
     let resource_path = format!("{}/backupJobs", vault_id(simulator, vault));
     let page = select_page(simulator, request, jobs.len(), &resource_path, "$skiptoken")?;
-    let values: Vec<Value> = jobs[page.range]
+    let values: Vec<Value> = jobs[page.range.clone()]
         .iter()
         .map(|job| job_resource(simulator, job, now))
         .collect();
-    let mut body = json!({ "value": values });
-    if let Some(next_link) = page.next_link {
-        body["nextLink"] = json!(next_link);
-    }
-    Ok(SimResponse::json(StatusCode::OK, &body))
+    Ok(page.reply(values))
 }
 
 /// The clauses of a jobs `$filter`.

@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use hyper::StatusCode;
+use serde_json::{json, Value};
 
 use super::response::arm_error;
 use crate::sim::http::{SimRequest, SimResponse};
@@ -13,6 +14,17 @@ use crate::sim::Simulator;
 pub(crate) struct Page {
     pub(crate) range: Range<usize>,
     pub(crate) next_link: Option<String>,
+}
+
+impl Page {
+    /// Builds the 200 reply of a list: `{"value": values}`, with `nextLink` when more follow.
+    pub(crate) fn reply(self, values: Vec<Value>) -> SimResponse {
+        let mut body = json!({ "value": values });
+        if let Some(next_link) = self.next_link {
+            body["nextLink"] = json!(next_link);
+        }
+        SimResponse::json(StatusCode::OK, &body)
+    }
 }
 
 /// Selects the page a request names (by its continuation token) out of `total` entries.

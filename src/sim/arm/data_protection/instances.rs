@@ -67,15 +67,11 @@ pub(crate) fn list(
         &resource_path,
         "$skipToken",
     )?;
-    let values: Vec<Value> = vault.backup_instances[page.range]
+    let values: Vec<Value> = vault.backup_instances[page.range.clone()]
         .iter()
         .map(|instance| instance_resource(simulator, vault, instance))
         .collect();
-    let mut body = json!({ "value": values });
-    if let Some(next_link) = page.next_link {
-        body["nextLink"] = json!(next_link);
-    }
-    Ok(SimResponse::json(StatusCode::OK, &body))
+    Ok(page.reply(values))
 }
 
 /// Builds the backup instance resource. `dataSourceSetInfo` repeats the data source, because a
