@@ -232,10 +232,30 @@ async fn run_backup_until_cancelled(
                         .map(|job| format!("{} (job {job})", item.item))
                 })
                 .collect();
+            // A Backup vault's job being started cannot be looked up (see above), so the items
+            // whose backup may have been requested are named instead.
+            let maybe_requested: Vec<&str> = outcome
+                .items
+                .iter()
+                .filter(|item| {
+                    config.vault.kind == VaultKind::Backup
+                        && item.job_id.is_none()
+                        && item.error.is_none()
+                })
+                .map(|item| item.item.as_str())
+                .collect();
+            let maybe_requested = if maybe_requested.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " The backup of {} may have been requested: look in the vault's backup jobs.",
+                    maybe_requested.join(", ")
+                )
+            };
             log.error(
                 Some("Cancelled"),
                 &format!(
-                    "The runner cancelled the step ({signal}). {} {}.",
+                    "The runner cancelled the step ({signal}). {} {}.{maybe_requested}",
                     if cancels {
                         "Azure Backup was asked to cancel the backups already started:"
                     } else {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::client::{display_path, ArmClient};
+use super::client::{display_path, ArmClient, ArmResponse};
 use super::error::ArmError;
 
 /// Pause between polls when ARM sends no `Retry-After`.
@@ -15,6 +15,11 @@ const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Upper bound on one pause, so a wrong header cannot stall the run for an hour.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(120);
+
+/// Status replies in a row that may be unreadable (malformed or cut JSON, no `status`) before the
+/// operation is given up: a damaged reply says nothing about the operation, which goes on, so
+/// the next poll is worth a try.
+const MAX_UNREADABLE_STATUS_READS: u32 = 3;
 
 /// Terminal statuses of ARM's asynchronous operation contract.
 const TERMINAL_STATUSES: [&str; 3] = ["Succeeded", "Failed", "Canceled"];
@@ -67,20 +72,25 @@ pub async fn poll_operation(
     let deadline = client.deadline();
 
     if let Some(status_url) = header("azure-asyncoperation") {
+        let mut unreadable = 0;
         loop {
             deadline.sleep(wait).await.map_err(|_| ArmError::Deadline {
                 what: what.to_string(),
             })?;
             let response = client.get(&status_url).await?;
-            let body: Value = response.json()?;
-            let status = body
-                .get("status")
-                .and_then(Value::as_str)
-                .ok_or_else(|| ArmError::InvalidReply {
-                    path: display_path(&status_url),
-                    detail: "the operation status has no `status` field".to_string(),
-                })?
-                .to_string();
+            wait = poll_wait(&response.headers);
+            let (body, status) = match read_status(&response, &status_url) {
+                Ok(read) => read,
+                Err(error) if unreadable + 1 < MAX_UNREADABLE_STATUS_READS => {
+                    unreadable += 1;
+                    tracing::info!(
+                        "{what}: the operation status was unreadable ({error}); polling again"
+                    );
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            unreadable = 0;
             tracing::debug!("{what}: operation status {status}");
             if TERMINAL_STATUSES
                 .iter()
@@ -91,7 +101,6 @@ pub async fn poll_operation(
                     body: Some(body),
                 });
             }
-            wait = poll_wait(&response.headers);
         }
     }
 
@@ -116,6 +125,20 @@ pub async fn poll_operation(
         path: what.to_string(),
         detail: "the accepted reply has neither Azure-AsyncOperation nor Location".to_string(),
     })
+}
+
+/// Reads an operation status body and its `status`.
+fn read_status(response: &ArmResponse, url: &str) -> Result<(Value, String), ArmError> {
+    let body: Value = response.json()?;
+    let status = body
+        .get("status")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ArmError::InvalidReply {
+            path: display_path(url),
+            detail: "the operation status has no `status` field".to_string(),
+        })?
+        .to_string();
+    Ok((body, status))
 }
 
 fn poll_wait(headers: &HeaderMap) -> Duration {

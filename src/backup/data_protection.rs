@@ -4,8 +4,10 @@
 
 use serde_json::{json, Value};
 
-use super::recovery_services::{encode_segment, start_job, ProtectedItem, TriggerResult};
-use crate::arm::{get_all_pages, ArmClient, ArmError};
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use super::recovery_services::{encode_segment, job_from_operation, ProtectedItem, TriggerResult};
+use crate::arm::{get_all_pages, poll_operation, ArmClient, ArmError};
 use crate::config::{BackupRule, VaultId};
 
 /// The api-version of every Data Protection call this tool builds: the newest stable version of
@@ -78,7 +80,39 @@ pub(crate) async fn trigger_backup(
         }
     });
     let what = format!("the backup operation of {}", instance.friendly_name);
-    start_job(arm, &url, &body, &what).await
+    let accepted = arm.post(&url, &body).await?;
+    let mut outcome = poll_operation(arm, &accepted.headers, &what).await?;
+    // A succeeded status may carry no job ID, as the service's GetOperationStatus example shows;
+    // the operation result (`Location`) names it then.
+    if outcome.succeeded() && job_id_in(outcome.body.as_ref()).is_none() {
+        if let Some(location) = accepted.headers.get("location").cloned() {
+            let mut result_headers = HeaderMap::new();
+            result_headers.insert("location", location);
+            // The operation has ended, so its result is read at once.
+            result_headers.insert("retry-after", HeaderValue::from_static("0"));
+            outcome = poll_operation(arm, &result_headers, &what).await?;
+        }
+    }
+    if outcome.succeeded() && job_id_in(outcome.body.as_ref()).is_none() {
+        return Err(ArmError::InvalidReply {
+            path: what,
+            detail: "the operation succeeded, but neither its status nor its result named a job \
+                     (jobId)"
+                .to_string(),
+        });
+    }
+    job_from_operation(&outcome, &what)
+}
+
+/// Returns the job ID of a Data Protection operation status (`properties.jobId`) or result
+/// (`jobId`).
+fn job_id_in(body: Option<&Value>) -> Option<&str> {
+    let body = body?;
+    body.get("properties")
+        .and_then(|properties| properties.get("jobId"))
+        .or_else(|| body.get("jobId"))
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
 }
 
 #[cfg(test)]

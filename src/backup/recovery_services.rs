@@ -126,7 +126,10 @@ pub(crate) async fn start_job(
     job_from_operation(&outcome, what)
 }
 
-fn job_from_operation(outcome: &OperationOutcome, what: &str) -> Result<TriggerResult, ArmError> {
+pub(crate) fn job_from_operation(
+    outcome: &OperationOutcome,
+    what: &str,
+) -> Result<TriggerResult, ArmError> {
     if !outcome.succeeded() {
         let (code, message) = outcome.error();
         return Ok(TriggerResult::OperationFailed {

@@ -250,8 +250,9 @@ pub async fn run_backup_into(
                 result.job_id = Some(job_id);
                 result.attached = true;
             }
+            // Log lines: the step's one error annotation names every item that did not start.
             Ok(Start::NotStarted(code, message)) => {
-                tracing::warn!(
+                tracing::info!(
                     "{}: the backup could not start: {code} {message}",
                     item.friendly_name
                 );
@@ -265,7 +266,7 @@ pub async fn run_backup_into(
                 if matches!(error, ArmError::Deadline { .. }) {
                     timed_out = true;
                 }
-                tracing::warn!(
+                tracing::info!(
                     "{}: the backup could not start: {error}",
                     item.friendly_name
                 );
@@ -359,9 +360,12 @@ async fn list_and_resolve_items(
 pub(crate) fn item_noun(kind: VaultKind) -> &'static str {
     match kind {
         VaultKind::RecoveryServices => "VM",
-        VaultKind::Backup => "backup instance",
+        VaultKind::Backup => BACKUP_INSTANCE_NOUN,
     }
 }
+
+/// What a Backup vault protects, as messages name it.
+const BACKUP_INSTANCE_NOUN: &str = "backup instance";
 
 /// Turns a 404 from a request on the vault into [`BackupError::VaultNotFound`].
 fn vault_error(config: &Config, error: ArmError) -> BackupError {
@@ -385,21 +389,29 @@ pub(crate) fn resolve_items(
     available: &[ProtectedItem],
     noun: &'static str,
 ) -> Result<Vec<ProtectedItem>, BackupError> {
-    let mut found = Vec::new();
+    let mut found: Vec<ProtectedItem> = Vec::new();
     let mut unknown = Vec::new();
     let mut ambiguous = Vec::new();
     for name in requested {
-        let mut matches: Vec<&ProtectedItem> = available
-            .iter()
-            .filter(|item| item.friendly_name.eq_ignore_ascii_case(name))
-            .collect();
-        if matches.is_empty() {
-            matches = available
+        // Both names count, so a name that is one item's friendly name and another's own name
+        // is ambiguous rather than silently taken as the first.
+        let mut matches: Vec<&ProtectedItem> = Vec::new();
+        for item in available.iter().filter(|item| {
+            item.friendly_name.eq_ignore_ascii_case(name) || item.item.eq_ignore_ascii_case(name)
+        }) {
+            if !matches
                 .iter()
-                .filter(|item| item.item.eq_ignore_ascii_case(name))
-                .collect();
+                .any(|seen| seen.id.eq_ignore_ascii_case(&item.id))
+            {
+                matches.push(item);
+            }
         }
         match matches.as_slice() {
+            // Two names of one item (its friendly name and its own name) back it up once.
+            [item]
+                if found
+                    .iter()
+                    .any(|seen| seen.id.eq_ignore_ascii_case(&item.id)) => {}
             [item] => found.push((*item).clone()),
             [] => unknown.push(name.clone()),
             _ => ambiguous.push(name.clone()),
@@ -408,9 +420,17 @@ pub(crate) fn resolve_items(
     if unknown.is_empty() && ambiguous.is_empty() {
         return Ok(found);
     }
+    // A Backup vault's instances are listed with their own names too, which tell apart
+    // instances that share a friendly name.
     let mut names: Vec<String> = available
         .iter()
-        .map(|item| item.friendly_name.clone())
+        .map(|item| {
+            if noun == BACKUP_INSTANCE_NOUN && item.item != item.friendly_name {
+                format!("{} ({})", item.friendly_name, item.item)
+            } else {
+                item.friendly_name.clone()
+            }
+        })
         .collect();
     names.sort();
     names.dedup();

@@ -97,6 +97,12 @@ async fn start_instance_backup(
                  backup may be running: look in the vault's backup jobs"
             ),
         )),
+        Err(ArmError::Deadline { .. }) => Ok(Start::NotStarted(
+            "TimeoutReached".to_string(),
+            "the backup was requested, but the run's timeout passed before its operation ended; \
+             a backup may be running: look in the vault's backup jobs"
+                .to_string(),
+        )),
         Err(
             error @ (ArmError::InvalidReply { .. }
             | ArmError::Service { method: "GET", .. }

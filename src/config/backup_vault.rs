@@ -14,7 +14,7 @@ const MAX_POLICY_NAME_CHARS: usize = 150;
 /// the policies that the Azure portal and CLI create.
 pub const DEFAULT_RETENTION_TAG: &str = "Default";
 
-const VAULT_TYPE_ACCEPTED: &str = "recovery-services or backup";
+const VAULT_TYPE_ACCEPTED: &str = "recovery-services or backup (any letter case)";
 const RULE_ACCEPTED: &str =
     "the name of a backup rule in the instances' backup policy, such as BackupDaily or BackupHourly";
 const TAG_ACCEPTED: &str = "the name of a retention tag of that rule, such as Default or Weekly";
@@ -31,13 +31,14 @@ pub struct BackupRule {
 /// Reads `vault-type`: `None` when it is empty, and also when it is invalid (then a problem is
 /// recorded).
 pub(super) fn read_vault_type(raw: &RawInputs, problems: &mut Problems) -> Option<VaultKind> {
-    match raw.vault_type.as_deref()? {
+    let given = raw.vault_type.as_deref()?;
+    match given.to_ascii_lowercase().as_str() {
         "recovery-services" => Some(VaultKind::RecoveryServices),
         "backup" => Some(VaultKind::Backup),
-        other => {
+        _ => {
             problems.add(
                 "vault-type",
-                other,
+                given,
                 VAULT_TYPE_ACCEPTED,
                 "Use backup for a Backup vault (Microsoft.DataProtection/backupVaults); leave it \
                  empty for a Recovery Services vault.",
@@ -77,6 +78,30 @@ pub(super) fn read_backup_rule(
     }
 
     let mut valid = true;
+    if let Some(given) = &raw.if_busy {
+        valid = false;
+        problems.add(
+            "if-busy",
+            given,
+            "nothing for a Backup vault",
+            "It applies to Recovery Services vaults only; remove it. A Backup vault's own answer \
+             to a second backup is reported as it comes.",
+        );
+    }
+    if let Some(given) = raw
+        .cancel_on_abort
+        .as_deref()
+        .filter(|given| super::inputs::parse_bool_input(given) == Some(true))
+    {
+        valid = false;
+        problems.add(
+            "cancel-on-abort",
+            given,
+            "false for a Backup vault",
+            "No cancel call of Backup vault jobs is documented, so they go on in Azure; remove \
+             it.",
+        );
+    }
     if let Some(given) = &raw.retention_days {
         valid = false;
         problems.add(

@@ -1,14 +1,16 @@
 //! The `items` input: protected item names separated by newlines or commas.
 
-/// Longest item name accepted. Azure VM names are at most 64 characters (Microsoft Learn,
-/// "Naming rules and restrictions for Azure resources"), so 80 leaves room for other workloads
-/// while still catching a pasted resource ID or a paragraph of text.
-pub(super) const MAX_ITEM_NAME_CHARS: usize = 80;
+/// Maximum length of an item name. Azure VM names are at most 64 characters, and managed disk
+/// names at most 80 (Microsoft Learn, "Naming rules and restrictions for Azure resources"). A
+/// Backup vault instance name joins the data source name and a GUID, so 200 leaves room for those
+/// while still catching a pasted paragraph of text.
+pub(super) const MAX_ITEM_NAME_CHARS: usize = 200;
 
-/// Characters that cannot appear in an item name, because the name becomes part of an ARM path
-/// or query. `/` and `\` separate segments and `?` and `#` end the path. `;` separates the parts
-/// of Recovery Services container and item names.
-const FORBIDDEN_ITEM_CHARACTERS: [char; 5] = ['/', '\\', '?', '#', ';'];
+/// Characters that cannot appear in an item name: `/` (a pasted resource ID), `?` and `#`, and
+/// `;`, which separates the parts of Recovery Services container and item names. Names are only
+/// matched against the vault's list, and requests use the listed names, escaped; `\` stays
+/// allowed because PostgreSQL backup instances are named `server\database`.
+const FORBIDDEN_ITEM_CHARACTERS: [char; 4] = ['/', '?', '#', ';'];
 
 /// Splits the `items` input at newlines and commas, trims each entry as the Actions toolkit trims
 /// inputs, drops empty entries and removes later duplicates (compared case-insensitively, as Azure
@@ -80,16 +82,16 @@ mod tests {
             "vm1",
             "my-vm.prod_01",
             "a",
-            &"x".repeat(80),
+            &"x".repeat(200),
             "vm (test)",
             "vm.1",
+            "pgserver\\db2",
         ] {
             assert!(check_item_name(good).is_ok(), "{good:?} was rejected");
         }
         for bad in [
             "",
             "a/b",
-            "a\\b",
             "a?b",
             "a#b",
             "a;b",
@@ -97,7 +99,7 @@ mod tests {
             "a\tb",
             "a..b",
             "..",
-            &"x".repeat(81),
+            &"x".repeat(201),
         ] {
             assert!(check_item_name(bad).is_err(), "{bad:?} was accepted");
         }

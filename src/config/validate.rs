@@ -311,6 +311,10 @@ fn read_vault(raw: &RawInputs, problems: &mut Problems) -> Option<VaultId> {
     };
 
     let kind = super::backup_vault::read_vault_type(raw, problems);
+    if raw.vault_type.is_some() && kind.is_none() {
+        // The vault's kind is unknown, so checks that depend on it would only add noise.
+        return None;
+    }
     let Some(vault) = raw.vault.as_deref() else {
         problems.missing(
             "vault",
@@ -584,7 +588,7 @@ fn read_operation(given: Option<&str>, problems: &mut Problems) -> Option<Operat
 fn read_items(given: Option<&str>, problems: &mut Problems) -> Option<Vec<String>> {
     let accepted = format!(
         "one or more protected item names (such as VM names), separated by commas or new \
-         lines; each 1 to {MAX_ITEM_NAME_CHARS} characters without / \\ ? # ; .. or control \
+         lines; each 1 to {MAX_ITEM_NAME_CHARS} characters without / ? # ; .. or control \
          characters"
     );
     let fix_missing = "List the protected items to back up, such as the VM names shown under \
@@ -1027,6 +1031,22 @@ mod tests {
             ("INPUT_BACKUP-RULE", "Backup/Daily"),
         ]));
         assert_eq!(problem.input, "backup-rule");
+
+        let config = read_pairs(&with(&[
+            ("INPUT_VAULT", "bv1"),
+            ("INPUT_VAULT-TYPE", "Backup"),
+            ("INPUT_BACKUP-RULE", "BackupDaily"),
+        ]))
+        .unwrap();
+        assert_eq!(config.vault.kind, VaultKind::Backup, "any letter case");
+
+        // An unknown kind is the only problem: the kind's own inputs are not judged.
+        let problem = only_problem(&with(&[
+            ("INPUT_VAULT", "bv1"),
+            ("INPUT_VAULT-TYPE", "data-protection"),
+            ("INPUT_BACKUP-RULE", "BackupDaily"),
+        ]));
+        assert_eq!(problem.input, "vault-type");
     }
 
     #[test]

@@ -187,7 +187,17 @@ fn kind_specific_inputs_are_checked_first() {
         json!([disk("disk-app01", quick_job())]),
         json!({}),
     ));
-    let cases: [(&str, Step<'_>, &str); 5] = [
+    let cases: [(&str, Step<'_>, &str); 7] = [
+        (
+            "if-busy",
+            vault_step(&sim).input("if-busy", "wait"),
+            "Recovery Services vaults only",
+        ),
+        (
+            "cancel-on-abort",
+            vault_step(&sim).input("cancel-on-abort", "true"),
+            "go on in Azure",
+        ),
         (
             "backup-rule",
             vault_step(&sim).unset("INPUT_BACKUP-RULE"),
@@ -257,9 +267,8 @@ fn sigterm_reports_the_job_in_flight() {
         )]),
         json!({}),
     ));
-    let (result, exit_delay) = vault_step(&sim)
-        .input("cancel-on-abort", "true")
-        .run_with_signal(std::time::Duration::from_secs(5), "TERM");
+    let (result, exit_delay) =
+        vault_step(&sim).run_with_signal(std::time::Duration::from_secs(5), "TERM");
 
     assert!(
         exit_delay < std::time::Duration::from_secs(5),
@@ -269,10 +278,139 @@ fn sigterm_reports_the_job_in_flight() {
     let errors = result.error_lines();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("go on in Azure"), "{}", errors[0]);
+    let job_id = result.outputs["job-id"].clone();
+    assert!(!job_id.is_empty(), "{}", result.all_text());
     assert!(
-        result.stdout.contains("cannot be cancelled from here"),
-        "{}",
-        result.stdout
+        errors[0].contains(&job_id),
+        "{} does not name {job_id}",
+        errors[0]
     );
     assert_no_token_leak(&sim, &result);
+}
+
+#[test]
+fn sigint_during_operation_names_the_instance() {
+    let mut slow = sim_scenario_with_operation(60);
+    slow["arm"]["backup_vaults"][0]["backup_instances"] = json!([disk("disk-app01", quick_job())]);
+    let sim = Simulator::start(slow);
+    let (result, _) = vault_step(&sim).run_with_signal(std::time::Duration::from_secs(4), "INT");
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("backup of disk-app01 may have been requested"),
+        "{}",
+        errors[0]
+    );
+}
+
+/// Returns a one-vault scenario whose backup operations take `seconds` of simulated time.
+fn sim_scenario_with_operation(seconds: u64) -> Value {
+    let mut scenario = vault_scenario(json!([]), json!({}));
+    scenario["arm"]["operation_duration_seconds"] = json!(seconds);
+    scenario
+}
+
+#[test]
+fn two_names_of_one_instance_back_it_up_once() {
+    let sim = Simulator::start(vault_scenario(
+        json!([{"datasource_name": "disk-app01", "name": "bi-one", "job": quick_job()}]),
+        json!({}),
+    ));
+    let result = vault_step(&sim).input("items", "disk-app01, BI-ONE").run();
+
+    assert_completed(&sim, &result);
+    assert!(!result.outputs["job-id"].is_empty(), "one item, one job-id");
+}
+
+#[test]
+fn ambiguous_and_shared_names_list_instance_names() {
+    let sim = Simulator::start(vault_scenario(
+        json!([
+            {"datasource_name": "disk-a", "friendly_name": "bi-b", "name": "bi-a", "job": quick_job()},
+            {"datasource_name": "disk-b", "name": "bi-b", "job": quick_job()},
+            {"datasource_name": "web1", "friendly_name": "web", "name": "bi-web1", "job": quick_job()},
+            {"datasource_name": "web2", "friendly_name": "web", "name": "bi-web2", "job": quick_job()}
+        ]),
+        json!({}),
+    ));
+    let result = vault_step(&sim).input("items", "bi-b, web").run();
+
+    assert_eq!(result.code, 2, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("more than one protected backup instance is named 'bi-b', 'web'"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("web (bi-web1)"), "{}", errors[0]);
+    assert_eq!(sim.backup_posts(), 0);
+}
+
+#[test]
+fn postgres_and_long_instance_names_are_accepted() {
+    // A managed disk name can have 80 characters, and its instance name adds a GUID.
+    let long_disk = format!("disk-{}", "x".repeat(75));
+    let long_instance = format!("{long_disk}-6f1b9c7e-0000-4000-8000-000000000001");
+    let sim = Simulator::start(vault_scenario(
+        json!([
+            {"datasource_name": "pgserver\\db2", "job": quick_job()},
+            {"datasource_name": long_disk, "name": long_instance, "job": quick_job()}
+        ]),
+        json!({}),
+    ));
+    let result = vault_step(&sim)
+        .input("items", &format!("pgserver\\db2\n{long_instance}"))
+        .run();
+
+    assert_eq!(result.code, 0, "{}", result.all_text());
+    assert_eq!(sim.backup_posts(), 2);
+}
+
+#[test]
+fn timeout_during_operation_says_backup_may_run() {
+    let sim = Simulator::start({
+        let mut scenario = sim_scenario_with_operation(120);
+        scenario["arm"]["backup_vaults"][0]["backup_instances"] =
+            json!([disk("disk-app01", quick_job())]);
+        scenario
+    });
+    let result = vault_step(&sim).input("timeout", "5s").run();
+
+    assert_eq!(result.code, 1, "{}", result.all_text());
+    let errors = result.error_lines();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("may be running"), "{}", errors[0]);
+    assert!(!errors[0].contains("could not start"), "{}", errors[0]);
+}
+
+#[test]
+fn unreadable_status_and_result_only_job_id() {
+    // One malformed operation status, then statuses without properties, as the service's
+    // GetOperationStatus example shows: the job comes from the operation result.
+    let mut scenario = vault_scenario(
+        json!([disk("disk-app01", quick_job())]),
+        json!({"operation_status_has_job_id": false}),
+    );
+    scenario["faults"] = json!([{"service": "arm", "method": "GET",
+                                 "path_contains": "/operationStatus/",
+                                 "action": {"malformed_json": true}}]);
+    let sim = Simulator::start(scenario);
+    let result = vault_step(&sim).run();
+
+    assert_completed(&sim, &result);
+    let job_id = sim.jobs()[0]["id"].as_str().unwrap().to_string();
+    assert!(job_id.ends_with(&result.outputs["job-id"]), "{job_id}");
+    let results = sim
+        .requests_to("arm")
+        .into_iter()
+        .filter(|request| {
+            request["path"]
+                .as_str()
+                .is_some_and(|path| path.contains("/operationResults/"))
+        })
+        .count();
+    assert_eq!(results, 1, "the operation result is read once");
 }

@@ -18,6 +18,10 @@ pub struct BackupVaultScenario {
     pub operation_job_id_form: OperationJobIdForm,
     /// The scope of the `Azure-AsyncOperation` and `Location` URLs that a trigger returns.
     pub operation_status_scope: OperationStatusScope,
+    /// A succeeded operation status carries `properties.jobId`, as Microsoft's managed-disk
+    /// restore how-to shows. When false, it carries no `properties`, as the service's
+    /// `GetOperationStatus` example shows, and only the operation result names the job.
+    pub operation_status_has_job_id: bool,
     pub backup_instances: Vec<BackupInstanceScenario>,
 }
 
@@ -84,6 +88,7 @@ impl Default for BackupVaultScenario {
             location: "westeurope".to_owned(),
             operation_job_id_form: OperationJobIdForm::default(),
             operation_status_scope: OperationStatusScope::default(),
+            operation_status_has_job_id: true,
             backup_instances: Vec::new(),
         }
     }

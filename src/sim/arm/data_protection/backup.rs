@@ -315,10 +315,13 @@ fn operation_status_body(
     if now >= operation.completes_at {
         body["status"] = json!("Succeeded");
         body["endTime"] = json!(format::dotnet_utc(operation.completes_at));
-        body["properties"] = json!({
-            "objectType": OPERATION_RESULT_TYPE,
-            "jobId": operation_job_id(simulator, operation),
-        });
+        let vault = &simulator.scenario.arm.backup_vaults[operation.vault];
+        if vault.operation_status_has_job_id {
+            body["properties"] = json!({
+                "objectType": OPERATION_RESULT_TYPE,
+                "jobId": operation_job_id(simulator, operation),
+            });
+        }
     }
     body
 }
