@@ -3540,13 +3540,23 @@ async fn backup_vault_trigger_headers_and_operation() {
         let escaped_id = async_operation
             .strip_prefix(&format!("{scope_url}/operationStatus/"))
             .unwrap_or_else(|| panic!("{case}: {async_operation}"))
-            .strip_suffix("?api-version=2021-01-01")
+            .strip_suffix("?api-version=2025-09-01")
             .unwrap_or_else(|| panic!("{case}: {async_operation}"));
         assert!(escaped_id.ends_with("%3D%3D"), "{case}: {escaped_id}");
         assert!(!escaped_id.contains('='), "{case}: {escaped_id}");
+        // In the vault scope the result URL has the TriggerBackup example's form: the instance
+        // under the resource group, without the vault.
+        let result_scope_url = match scope {
+            "vault" => format!(
+                "{}/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupInstances/{}",
+                harness.arm(),
+                DISK_INSTANCE
+            ),
+            _ => scope_url.clone(),
+        };
         assert_eq!(
             location,
-            format!("{scope_url}/operationResults/{escaped_id}?api-version=2021-01-01"),
+            format!("{result_scope_url}/operationResults/{escaped_id}?api-version=2025-09-01"),
             "{case}"
         );
         assert_eq!(trigger.bytes().await.unwrap().len(), 0, "{case}");

@@ -24,9 +24,9 @@ use crate::sim::Simulator;
 
 const AZURE_ASYNC_OPERATION: HeaderName = HeaderName::from_static("azure-asyncoperation");
 
-/// The api-version that the service writes into its polling URLs, older than the one the client
-/// sent (as in the service's `OperationResult_Get` example). Clients must follow the URLs as given.
-const POLLING_API_VERSION: &str = "2021-01-01";
+/// The api-version that the service writes into its polling URLs, as in the service's
+/// `TriggerBackup` example. Clients must follow the URLs as given.
+const POLLING_API_VERSION: &str = "2025-09-01";
 
 /// The `objectType` of an operation's result.
 const OPERATION_RESULT_TYPE: &str = "OperationJobExtendedInfo";
@@ -68,6 +68,7 @@ pub(crate) fn trigger(
             .push(DataProtectionOperation {
                 id: operation_id.clone(),
                 vault: vault_index,
+                instance: instance_index,
                 job_id: job_id.clone(),
                 started_at: now,
                 completes_at: now + operation_duration,
@@ -86,6 +87,7 @@ pub(crate) fn trigger(
     Ok(accepted_with_polling_headers(
         simulator,
         vault,
+        instance,
         &operation_id,
     ))
 }
@@ -128,15 +130,31 @@ fn polling_scope_id(simulator: &Simulator, vault: &BackupVaultScenario) -> Strin
     }
 }
 
-/// Builds a 202 with the three polling headers of a running operation.
+/// Builds a 202 with the three polling headers of a running operation on `instance`. In the vault
+/// scope the `Location` has the service's `TriggerBackup` example form, which names the instance
+/// under the resource group without the vault:
+/// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataProtection/backupInstances/{bi}/operationResults/{id}`.
 fn accepted_with_polling_headers(
     simulator: &Simulator,
     vault: &BackupVaultScenario,
+    instance: &BackupInstanceScenario,
     operation_id: &str,
 ) -> SimResponse {
     let scope_url = arm_url(simulator, &polling_scope_id(simulator, vault));
     let escaped_id =
         percent_encoding::utf8_percent_encode(operation_id, OPERATION_ID_SEGMENT).to_string();
+    let result_url = match vault.operation_status_scope {
+        OperationStatusScope::Vault => arm_url(
+            simulator,
+            &format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.DataProtection/backupInstances/{}",
+                simulator.scenario.ids.subscription,
+                vault.resource_group,
+                instance.resolved_name()
+            ),
+        ),
+        OperationStatusScope::Location => scope_url.clone(),
+    };
     let retry_after = simulator.scenario.arm.operation_retry_after_seconds;
     SimResponse::empty(StatusCode::ACCEPTED)
         .with_header(
@@ -145,7 +163,7 @@ fn accepted_with_polling_headers(
         )
         .with_header(
             LOCATION,
-            format!("{scope_url}/operationResults/{escaped_id}?api-version={POLLING_API_VERSION}"),
+            format!("{result_url}/operationResults/{escaped_id}?api-version={POLLING_API_VERSION}"),
         )
         .with_header(RETRY_AFTER, retry_after.to_string())
 }
@@ -350,9 +368,11 @@ pub(crate) fn operation_result(
     let operation = find_operation(simulator, scope, operation_id)?;
     if simulator.clock.now() < operation.completes_at {
         let vault = &simulator.scenario.arm.backup_vaults[operation.vault];
+        let instance = &vault.backup_instances[operation.instance];
         return Ok(accepted_with_polling_headers(
             simulator,
             vault,
+            instance,
             &operation.id,
         ));
     }

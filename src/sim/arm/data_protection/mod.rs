@@ -28,6 +28,8 @@ pub(crate) struct DataProtectionOperation {
     /// Opaque base64 text, compared case-sensitively.
     pub(crate) id: String,
     pub(crate) vault: usize,
+    /// The backup instance, by its index in the vault's scenario.
+    pub(crate) instance: usize,
     /// The GUID of the job that the trigger created.
     pub(crate) job_id: String,
     pub(crate) started_at: OffsetDateTime,

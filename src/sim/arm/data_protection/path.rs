@@ -88,6 +88,30 @@ pub(crate) fn parse_data_protection_route(segments: &[&str]) -> Option<Route> {
         }
     }
 
+    // The operation result URL of the service's TriggerBackup example names the instance under
+    // the resource group, without the vault.
+    if let Some(captured) = matches_exactly(
+        segments,
+        &[
+            "subscriptions",
+            ANY,
+            "resourceGroups",
+            ANY,
+            "providers",
+            PROVIDER,
+            "backupInstances",
+            ANY,
+            "operationResults",
+            ANY,
+        ],
+    ) {
+        let scope = OperationScope::ResourceGroup {
+            subscription: captured[0].to_owned(),
+            resource_group: captured[1].to_owned(),
+        };
+        return operation_route(scope, "operationResults", captured[3]);
+    }
+
     let (captured, rest) = match_prefix(segments, &BACKUP_VAULT_PREFIX)?;
     let vault = BackupVaultPath {
         subscription: captured[0].to_owned(),
