@@ -364,7 +364,7 @@ pub(crate) fn item_noun(kind: VaultKind) -> &'static str {
     }
 }
 
-/// What a Backup vault protects, as messages name it.
+/// The kind of item a Backup vault protects, as messages name it.
 const BACKUP_INSTANCE_NOUN: &str = "backup instance";
 
 /// Turns a 404 from a request on the vault into [`BackupError::VaultNotFound`].
@@ -381,9 +381,8 @@ fn vault_error(config: &Config, error: ArmError) -> BackupError {
     }
 }
 
-/// Matches each requested name against the vault's `friendlyName`s, ignoring case, and a name
-/// that matches none against the item names (a Backup vault's instance names). `noun` names
-/// what the vault protects in the error.
+/// Matches each requested name, ignoring case, against the items' `friendlyName`s and their own
+/// names (a Backup vault's instance names). `noun` names the kind of item in the error.
 pub(crate) fn resolve_items(
     requested: &[String],
     available: &[ProtectedItem],

@@ -24,8 +24,8 @@ pub(crate) enum OperationScope {
         location: String,
     },
     /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataProtection/…`, which the
-    /// service's examples also show. Triggers never return it, but it is served for clients that
-    /// follow such a URL.
+    /// service's examples also show. A trigger in the vault scope returns it for the operation
+    /// result, as `…/backupInstances/{bi}/operationResults/{id}`.
     ResourceGroup {
         subscription: String,
         resource_group: String,
