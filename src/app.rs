@@ -157,7 +157,12 @@ pub async fn run(config: Config, files: RunnerFiles) -> ExitCode {
             match finished {
                 Ok(Ok(())) => report_drill(&config, &files, &recorder.outcome()),
                 Ok(Err(error)) => report_failure(&files, &Failure::backup(&error)),
-                Err(signal) => report_drill(&config, &files, &recorder.cancelled(signal)),
+                Err(signal) => {
+                    if config.cancel_on_abort {
+                        cancel_restore_in_flight(&config, &arm, &mut recorder).await;
+                    }
+                    report_drill(&config, &files, &recorder.cancelled(signal))
+                }
             }
         }
         Operation::Cleanup => {
@@ -331,6 +336,46 @@ async fn cancel_jobs_in_flight(config: &Config, arm: &ArmClient, outcome: &Backu
         .is_err()
     {
         tracing::warn!("Cancelling the jobs took too long; some may go on in Azure");
+    }
+}
+
+/// Asks Azure Backup to cancel the restore job of a cancelled drill (`cancel-on-abort: true`),
+/// looking the job up when its operation had not named it yet. Best effort, within
+/// [`CANCEL_REQUESTS_TIMEOUT`].
+async fn cancel_restore_in_flight(config: &Config, arm: &ArmClient, recorder: &mut Recorder) {
+    let Some(restore) = recorder.restore_in_flight() else {
+        return;
+    };
+    let request = async {
+        let job_id = match (restore.job_id, restore.item) {
+            (Some(job_id), _) => Some(job_id),
+            (None, Some(item)) => {
+                crate::backup::find_running_job(arm, &config.vault, &item, "Restore")
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            (None, None) => None,
+        };
+        let Some(job_id) = job_id else {
+            tracing::warn!("The restore job to cancel was not found");
+            return None;
+        };
+        match crate::backup::cancel_job(arm, &config.vault, &job_id).await {
+            Ok(()) => {
+                tracing::info!("Asked Azure Backup to cancel restore job {job_id}");
+                Some(job_id)
+            }
+            Err(error) => {
+                tracing::warn!("Could not cancel restore job {job_id}: {error}");
+                None
+            }
+        }
+    };
+    match tokio::time::timeout(CANCEL_REQUESTS_TIMEOUT, request).await {
+        Ok(Some(job_id)) => recorder.record_cancel_request(&job_id),
+        Ok(None) => {}
+        Err(_) => tracing::warn!("Cancelling the restore job took too long; it may go on in Azure"),
     }
 }
 

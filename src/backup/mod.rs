@@ -4,7 +4,7 @@
 mod data_protection;
 mod jobs;
 pub(crate) mod recovery_services;
-pub(crate) use recovery_services::{cancel_job, find_running_backup_job};
+pub(crate) use recovery_services::{cancel_job, find_running_backup_job, find_running_job};
 mod run;
 mod start;
 

@@ -7,6 +7,6 @@ mod run;
 mod vm_disks;
 mod workload;
 
-pub use recorder::Recorder;
+pub use recorder::{Recorder, RestoreInFlight};
 pub use run::{run_cleanup, run_drill, DrillOutcome, DrillVerdict, DRILL_TAG};
 pub use workload::{RecoveryPoint, RestoreWorkload, RestoredResource, TargetProblem};

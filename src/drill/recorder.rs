@@ -26,6 +26,17 @@ pub struct Recorder {
     pub(super) tagged: BTreeSet<String>,
     /// IDs that `operation: cleanup` was given, for the report of a cancelled clean-up.
     listed_for_cleanup: Vec<String>,
+    /// Azure Backup was asked to cancel this restore job (`cancel-on-abort`).
+    cancel_requested: Option<String>,
+}
+
+/// A restore that a cancelled drill leaves running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreInFlight {
+    /// The restore job, when its operation already named it.
+    pub job_id: Option<String>,
+    /// The protected VM's name as the vault lists it, to look the job up by.
+    pub item: Option<String>,
 }
 
 impl Recorder {
@@ -85,6 +96,7 @@ impl Recorder {
             } else {
                 Vec::new()
             },
+            cancel_requested: None,
         }
     }
 
@@ -147,6 +159,38 @@ impl Recorder {
         self.finish()
     }
 
+    /// Returns the restore that is still running, if the drill requested one whose job has not
+    /// ended.
+    pub fn restore_in_flight(&self) -> Option<RestoreInFlight> {
+        let running = match &self.report.restore_job {
+            Some(JobReport { status, .. }) => !JobStatus::from_service(status).is_terminal(),
+            None => self.restore_requested,
+        };
+        running.then(|| RestoreInFlight {
+            job_id: self
+                .report
+                .restore_job
+                .as_ref()
+                .and_then(|job| job.id.clone()),
+            item: self.report.what.item.clone(),
+        })
+    }
+
+    /// Records that Azure Backup was asked to cancel restore job `job_id`.
+    pub fn record_cancel_request(&mut self, job_id: &str) {
+        self.cancel_requested = Some(job_id.to_string());
+        match &mut self.report.restore_job {
+            Some(job) => job.id = Some(job_id.to_string()),
+            None => {
+                self.report.restore_job = Some(JobReport {
+                    id: Some(job_id.to_string()),
+                    status: JobStatus::InProgress.as_str().to_string(),
+                    ..JobReport::default()
+                })
+            }
+        }
+    }
+
     /// Lists as left behind every restored (or listed) resource that no clean-up deleted.
     fn record_left_behind(&mut self) {
         let candidates: Vec<String> = if self.report.operation == "cleanup" {
@@ -182,7 +226,13 @@ impl Recorder {
             Some(JobReport { status, .. }) => !JobStatus::from_service(status).is_terminal(),
             None => self.restore_requested,
         };
-        if job_running {
+        if let Some(job_id) = &self.cancel_requested {
+            advice.push_str(&format!(
+                " Azure Backup was asked to cancel restore job {job_id} (cancel-on-abort). Disks \
+                 it restores into {target} before it stops are not tagged, so operation: cleanup \
+                 will not delete them: delete them by hand once the job ends."
+            ));
+        } else if job_running {
             let job = match self
                 .report
                 .restore_job

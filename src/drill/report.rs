@@ -89,7 +89,7 @@ pub struct Gate {
 }
 
 /// The restore job.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobReport {
     pub id: Option<String>,

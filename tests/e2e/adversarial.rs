@@ -128,18 +128,6 @@ fn drill_disk_ids(sim: &Simulator) -> Vec<String> {
         .collect()
 }
 
-fn arm_posts_ending(sim: &Simulator, suffix: &str) -> usize {
-    sim.requests_to("arm")
-        .iter()
-        .filter(|request| {
-            request["method"] == "POST"
-                && request["path"]
-                    .as_str()
-                    .is_some_and(|path| path.ends_with(suffix))
-        })
-        .count()
-}
-
 #[test]
 fn hostile_inputs_fail_before_network() {
     let sim = Simulator::start(scenario(json!([item("vm-app01", quick_job())])));
@@ -464,7 +452,7 @@ fn signal_during_backup_operation_cancels_job() {
         result.all_text()
     );
     assert_eq!(
-        arm_posts_ending(&sim, "/cancel"),
+        sim.arm_posts_ending("/cancel"),
         1,
         "cancel-on-abort must cancel the backup that the POST started: {}",
         result.all_text()
@@ -604,11 +592,7 @@ fn source_vm_group_rejected_as_target() {
         .run();
 
     assert_eq!(result.code, 2, "{}", result.all_text());
-    assert_eq!(
-        arm_posts_ending(&sim, "/restore"),
-        0,
-        "a restore was started"
-    );
+    assert_eq!(sim.arm_posts_ending("/restore"), 0, "a restore was started");
 }
 
 #[test]

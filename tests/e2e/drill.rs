@@ -654,3 +654,42 @@ fn unreadable_restore_job_is_named_at_timeout() {
         .count();
     assert!(lines <= 1, "{lines} lines, one per poll: {}", result.stdout);
 }
+
+#[test]
+fn cancel_on_abort_cancels_the_restore_job() {
+    for (case, arm_extra) in [
+        ("job known", json!({})),
+        (
+            "job not known yet",
+            json!({"operation_duration_seconds": 60}),
+        ),
+    ] {
+        let sim = Simulator::start(drill_scenario(
+            &standard_points(),
+            json!({"duration_seconds": 3600, "outcome": "Completed"}),
+            arm_extra,
+        ));
+        let (result, exit_delay) = drill_step(&sim)
+            .input("cancel-on-abort", "true")
+            .run_with_signal(std::time::Duration::from_secs(6), "TERM");
+
+        assert!(
+            exit_delay < std::time::Duration::from_secs(5),
+            "{case}: exit took {exit_delay:?}"
+        );
+        assert_eq!(result.code, 1, "{case}: {}", result.all_text());
+        assert_eq!(
+            sim.arm_posts_ending("/cancel"),
+            1,
+            "{case}: {}",
+            result.stdout
+        );
+        let report = report(&result);
+        let job_id = report["restoreJob"]["id"].as_str().expect("restore job ID");
+        let reason = report["failureReason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!("asked to cancel restore job {job_id}")),
+            "{case}: {reason}"
+        );
+    }
+}

@@ -142,6 +142,19 @@ impl Simulator {
             .collect()
     }
 
+    /// Counts the POSTs to ARM whose path ends with `suffix`.
+    pub fn arm_posts_ending(&self, suffix: &str) -> usize {
+        self.requests_to("arm")
+            .iter()
+            .filter(|request| {
+                request["method"] == "POST"
+                    && request["path"]
+                        .as_str()
+                        .is_some_and(|path| path.ends_with(suffix))
+            })
+            .count()
+    }
+
     /// Backup POSTs received.
     pub fn backup_posts(&self) -> usize {
         self.requests_to("arm")
