@@ -526,7 +526,11 @@ mod tests {
 
     #[test]
     fn unknown_and_ambiguous_names_list_available() {
-        let available = [item("vm-a"), item("VM-A"), item("vm-b")];
+        // Two items that share a friendly name live in different containers; ARM IDs compare
+        // without regard to case, so their IDs differ by more than case.
+        let mut other = item("VM-A");
+        other.id = "/x/protectionContainers/c;other/protectedItems/i;VM-A".to_string();
+        let available = [item("vm-a"), other, item("vm-b")];
         let error =
             resolve_items(&["vm-a".to_string(), "vm-z".to_string()], &available, "VM").unwrap_err();
         let text = error.to_string();
