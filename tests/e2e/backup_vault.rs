@@ -159,6 +159,7 @@ fn unknown_rule_is_reported_once() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("BackupYearly"), "{}", errors[0]);
     assert_eq!(sim.jobs().len(), 0, "no job may start");
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -256,6 +257,7 @@ fn lost_reply_is_not_resent() {
     assert!(errors[0].contains("ReplyLost"), "{}", errors[0]);
     assert!(errors[0].contains("backup jobs"), "{}", errors[0]);
     assert_eq!(sim.jobs().len(), 1, "the simulator did start the job");
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -303,6 +305,7 @@ fn sigint_during_operation_names_the_instance() {
         "{}",
         errors[0]
     );
+    assert_no_token_leak(&sim, &result);
 }
 
 /// Returns a one-vault scenario whose backup operations take `seconds` of simulated time.
@@ -367,6 +370,7 @@ fn postgres_and_long_instance_names_are_accepted() {
 
     assert_eq!(result.code, 0, "{}", result.all_text());
     assert_eq!(sim.backup_posts(), 2);
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -384,6 +388,7 @@ fn timeout_during_operation_says_backup_may_run() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("may be running"), "{}", errors[0]);
     assert!(!errors[0].contains("could not start"), "{}", errors[0]);
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]

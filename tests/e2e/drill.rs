@@ -242,6 +242,7 @@ fn weekly_point_passes_a_weekly_rpo_gate() {
     assert_eq!(result.code, 0, "{}", result.all_text());
     assert_eq!(result.outputs["drill-result"], "passed");
     assert_eq!(report(&result)["gates"]["rpo"]["passed"], true);
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -368,6 +369,7 @@ fn sigterm_during_cleanup_writes_the_report() {
         2,
         "the hung delete removed nothing"
     );
+    assert_no_token_leak(&sim, &cleanup);
 }
 
 #[test]
@@ -534,6 +536,7 @@ fn sigterm_during_drill_reports_quickly() {
     let last = report["phases"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["name"], "Restore");
     assert_eq!(last["outcome"], "failed");
+    assert_no_token_leak(&sim, &result);
 }
 
 /// Returns the phase the report marks last, which a cancellation fails.
@@ -559,6 +562,7 @@ fn cancel_before_restore_job_is_known() {
     assert!(reason.contains("restore requested"), "{reason}");
     assert!(reason.contains("by hand"), "{reason}");
     assert_eq!(restore_jobs(&sim), 1, "the restore did start in Azure");
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -589,6 +593,7 @@ fn cancel_during_verify_names_the_disks() {
     assert_eq!(untagged.len(), 1, "{untagged:?}");
     let untagged_id = untagged[0]["id"].as_str().unwrap();
     assert!(reason.contains(untagged_id), "{reason}");
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -615,6 +620,7 @@ fn cancel_keeps_an_earlier_failure() {
     let errors = result.error_lines();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("Cancelled"), "{}", errors[0]);
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -631,6 +637,7 @@ fn cancel_during_sign_in_writes_the_report() {
     let reason = report["failureReason"].as_str().unwrap();
     assert!(reason.contains("SIGINT"), "{reason}");
     assert_eq!(restore_jobs(&sim), 0);
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -653,6 +660,7 @@ fn unreadable_restore_job_is_named_at_timeout() {
         .filter(|line| line.contains("Could not read restore job"))
         .count();
     assert!(lines <= 1, "{lines} lines, one per poll: {}", result.stdout);
+    assert_no_token_leak(&sim, &result);
 }
 
 #[test]
@@ -691,5 +699,6 @@ fn cancel_on_abort_cancels_the_restore_job() {
             reason.contains(&format!("asked to cancel restore job {job_id}")),
             "{case}: {reason}"
         );
+        assert_no_token_leak(&sim, &result);
     }
 }
