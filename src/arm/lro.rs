@@ -17,7 +17,7 @@ const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(120);
 
 /// Status replies in a row that may be unreadable (malformed or cut JSON, no `status`) before the
-/// operation is given up. A damaged reply tells nothing about the operation, which goes on, so
+/// operation is given up. A damaged reply shows nothing about the operation, which goes on, so
 /// the next poll is worth a try.
 const MAX_UNREADABLE_STATUS_READS: u32 = 3;
 

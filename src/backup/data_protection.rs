@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use reqwest::header::{HeaderMap, HeaderValue};
 
-use super::recovery_services::{encode_segment, job_from_operation, ProtectedItem, TriggerResult};
+use super::recovery_services::{
+    encode_segment, job_from_operation, operation_job_id, ProtectedItem, TriggerResult,
+};
 use crate::arm::{get_all_pages, poll_operation, ArmClient, ArmError};
 use crate::config::{BackupRule, VaultId};
 
@@ -84,7 +86,7 @@ pub(crate) async fn trigger_backup(
     let mut outcome = poll_operation(arm, &accepted.headers, &what).await?;
     // A succeeded status may carry no job ID, as the service's GetOperationStatus example shows;
     // the operation result (`Location`) names it then.
-    if outcome.succeeded() && job_id_in(outcome.body.as_ref()).is_none() {
+    if outcome.succeeded() && operation_job_id(outcome.body.as_ref()).is_none() {
         if let Some(location) = accepted.headers.get("location").cloned() {
             let mut result_headers = HeaderMap::new();
             result_headers.insert("location", location);
@@ -93,7 +95,7 @@ pub(crate) async fn trigger_backup(
             outcome = poll_operation(arm, &result_headers, &what).await?;
         }
     }
-    if outcome.succeeded() && job_id_in(outcome.body.as_ref()).is_none() {
+    if outcome.succeeded() && operation_job_id(outcome.body.as_ref()).is_none() {
         return Err(ArmError::InvalidReply {
             path: what,
             detail: "the operation succeeded, but neither its status nor its result named a job \
@@ -102,17 +104,6 @@ pub(crate) async fn trigger_backup(
         });
     }
     job_from_operation(&outcome, &what)
-}
-
-/// Returns the job ID of a Data Protection operation status (`properties.jobId`) or result
-/// (`jobId`).
-fn job_id_in(body: Option<&Value>) -> Option<&str> {
-    let body = body?;
-    body.get("properties")
-        .and_then(|properties| properties.get("jobId"))
-        .or_else(|| body.get("jobId"))
-        .and_then(Value::as_str)
-        .filter(|id| !id.is_empty())
 }
 
 #[cfg(test)]

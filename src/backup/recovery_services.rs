@@ -146,14 +146,7 @@ pub(crate) fn job_from_operation(
     // the job resource itself, so its `name` is the last fallback. Data Protection gives the id
     // as a GUID or as the job's full ARM ID, so only the last segment is kept.
     let body = outcome.body.as_ref();
-    let job_id = body
-        .and_then(|body| body.get("properties"))
-        .and_then(|properties| properties.get("jobId"))
-        .and_then(Value::as_str)
-        .or_else(|| {
-            body.and_then(|body| body.get("jobId"))
-                .and_then(Value::as_str)
-        })
+    let job_id = operation_job_id(body)
         .or_else(|| {
             body.and_then(|body| body.get("name"))
                 .and_then(Value::as_str)
@@ -167,6 +160,17 @@ pub(crate) fn job_from_operation(
             detail: "the operation succeeded but named no job (properties.jobId)".to_string(),
         }),
     }
+}
+
+/// Returns the job ID that an operation status (`properties.jobId`) or a Data Protection
+/// operation result (`jobId`) names.
+pub(crate) fn operation_job_id(body: Option<&Value>) -> Option<&str> {
+    let body = body?;
+    body.get("properties")
+        .and_then(|properties| properties.get("jobId"))
+        .or_else(|| body.get("jobId"))
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
 }
 
 /// Reads one backup job, of either vault kind: both serve jobs at `{vault}/backupJobs/{id}`.

@@ -222,30 +222,26 @@ impl Recorder {
             .as_deref()
             .unwrap_or("the target resource group");
         let mut advice = String::new();
-        let job_running = match &self.report.restore_job {
-            Some(JobReport { status, .. }) => !JobStatus::from_service(status).is_terminal(),
-            None => self.restore_requested,
+        let restoring = match (&self.cancel_requested, self.restore_in_flight()) {
+            (Some(job_id), _) => Some(format!(
+                "Azure Backup was asked to cancel restore job {job_id} (cancel-on-abort). Disks \
+                 it restores into {target} before it stops"
+            )),
+            (None, Some(RestoreInFlight { job_id, .. })) => {
+                let job = match job_id {
+                    Some(job_id) => format!("Restore job {job_id}"),
+                    None => "The restore requested (its job was not known yet)".to_string(),
+                };
+                Some(format!(
+                    "{job} goes on in Azure, and the disks it restores into {target}"
+                ))
+            }
+            (None, None) => None,
         };
-        if let Some(job_id) = &self.cancel_requested {
+        if let Some(restoring) = restoring {
             advice.push_str(&format!(
-                " Azure Backup was asked to cancel restore job {job_id} (cancel-on-abort). Disks \
-                 it restores into {target} before it stops are not tagged, so operation: cleanup \
-                 will not delete them: delete them by hand once the job ends."
-            ));
-        } else if job_running {
-            let job = match self
-                .report
-                .restore_job
-                .as_ref()
-                .and_then(|job| job.id.as_deref())
-            {
-                Some(job_id) => format!("Restore job {job_id}"),
-                None => "The restore requested (its job was not known yet)".to_string(),
-            };
-            advice.push_str(&format!(
-                " {job} goes on in Azure, and the disks it restores into {target} are not \
-                 tagged, so operation: cleanup will not delete them: delete them by hand once the \
-                 job ends."
+                " {restoring} are not tagged, so operation: cleanup will not delete them: delete \
+                 them by hand once the job ends."
             ));
         }
         let (tagged, untagged): (Vec<&String>, Vec<&String>) = self

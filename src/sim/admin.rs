@@ -121,7 +121,7 @@ fn tokens(simulator: &Simulator) -> SimResponse {
 }
 
 /// Returns every backup and restore job with its current status, oldest first, from Recovery
-/// Services vaults and Backup vaults alike. `vault_type` tells them apart. Restore jobs also name
+/// Services vaults and Backup vaults alike. `vault_type` distinguishes them. Restore jobs also name
 /// their recovery point, staging storage account and target resource group, and Backup vault jobs
 /// their backup instance, data source, backup rule and retention tag.
 fn jobs(simulator: &Simulator) -> SimResponse {

@@ -2,9 +2,9 @@
 # Conformance of the simulator with two real clients that this project did not write: the Azure CLI
 # and the Azure SDK for Python. Each signs in with a federated token from the simulated GitHub
 # service, starts an on-demand VM backup and waits for its job, exactly the action's job. The SDK
-# also starts an ad-hoc backup of a Backup vault instance (azure-mgmt-dataprotection); the Azure
-# CLI does that through its `dataprotection` extension, which `az extension add` downloads from
-# Microsoft's extension index rather than PyPI, so it is not run here. A
+# also starts an ad-hoc backup of a Backup vault instance (azure-mgmt-dataprotection). The Azure
+# CLI does that through its `dataprotection` extension, which is not run here, because
+# `az extension add` downloads it from Microsoft's extension index rather than PyPI. A
 # request that the simulator rejects with a status of 400 or more fails the run, because a real
 # client sent it, so Azure serves it, and the simulator must too.
 #

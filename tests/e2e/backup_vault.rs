@@ -316,7 +316,7 @@ fn sim_scenario_with_operation(seconds: u64) -> Value {
 }
 
 #[test]
-fn two_names_of_one_instance_back_it_up_once() {
+fn two_names_back_up_once() {
     let sim = Simulator::start(vault_scenario(
         json!([{"datasource_name": "disk-app01", "name": "bi-one", "job": quick_job()}]),
         json!({}),

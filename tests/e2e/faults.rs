@@ -133,7 +133,7 @@ fn github_token_503_is_retried() {
 }
 
 #[test]
-fn entra_503_is_retried_with_a_new_github_token() {
+fn entra_503_retried_with_new_token() {
     let sim = Simulator::start(with_faults(
         one_vm(quick_job()),
         json!([{"service": "entra", "action": {"status": 503, "body": "{\"error\": \"temporarily_unavailable\"}"}}]),
