@@ -32,6 +32,25 @@ fn declared_inputs() -> BTreeSet<String> {
     names
 }
 
+/// Returns the `default:` of each input that declares one, as the runner passes it when the
+/// workflow leaves the input out.
+pub fn declared_defaults() -> Vec<(String, String)> {
+    let mut defaults = Vec::new();
+    let mut input: Option<String> = None;
+    for line in ACTION_YML.lines() {
+        if let Some(name) = line
+            .strip_prefix("  ")
+            .and_then(|rest| rest.strip_suffix(':'))
+            .filter(|name| !name.starts_with(' '))
+        {
+            input = Some(name.to_string());
+        } else if let (Some(name), Some(value)) = (&input, line.strip_prefix("    default: ")) {
+            defaults.push((name.clone(), value.trim_matches('"').to_string()));
+        }
+    }
+    defaults
+}
+
 /// Returns the `run: |` block of the composite step, without its indentation.
 fn run_script() -> String {
     let mut lines = ACTION_YML

@@ -419,3 +419,26 @@ fn unreadable_status_and_result_only_job_id() {
         .count();
     assert_eq!(results, 1, "the operation result is read once");
 }
+
+#[test]
+fn action_yml_defaults_are_accepted() {
+    // The runner passes every default of action.yml, so none may be an input that a Backup
+    // vault rejects.
+    let defaults = crate::action_yml::declared_defaults();
+    assert!(
+        defaults.iter().any(|(name, _)| name == "operation"),
+        "parsed defaults: {defaults:?}"
+    );
+    let sim = Simulator::start(vault_scenario(
+        json!([disk("disk-app01", quick_job())]),
+        json!({}),
+    ));
+    let mut step = vault_step(&sim);
+    for (name, value) in &defaults {
+        if !matches!(name.as_str(), "poll-interval" | "timeout") {
+            step = step.input(name, value);
+        }
+    }
+    let result = step.run();
+    assert_completed(&sim, &result);
+}
